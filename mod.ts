@@ -1,0 +1,70 @@
+/**
+ * mnist-dnn: build, train, evaluate, save and run fully connected neural
+ * networks on MNIST or any IDX/CSV digit data, from scratch in TypeScript,
+ * with an optional native C backend for the hot loops.
+ *
+ * @example Train on MNIST and save the model
+ * ```ts ignore
+ * import { fit, loadMnist, Network, saveNetwork } from "jsr:@x/mnist-dnn";
+ *
+ * const { train, test } = await loadMnist();
+ * const net = new Network({ sizes: [784, 128, 64, 10], activation: "relu", seed: 1 });
+ * fit(net, train, { epochs: 5, batchSize: 64, learningRate: 0.1, validationData: test });
+ * console.log(net.evaluate(test).accuracy);
+ * await saveNetwork(net, "mnist.safetensors");
+ * ```
+ *
+ * @module
+ */
+
+export { Network } from "./src/model/network.ts";
+export type { Evaluation, NetworkOptions } from "./src/model/network.ts";
+export { ACTIVATION_NAMES } from "./src/model/network.ts";
+export { INIT_NAMES, type InitName } from "./src/model/initializers.ts";
+export {
+  createOptimizer,
+  type Optimizer,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  type OptimizerOptions,
+} from "./src/model/optimizers.ts";
+export {
+  loadNetwork,
+  type LoadOptions,
+  MODEL_FORMAT_VERSION,
+  networkFromBytes,
+  networkToBytes,
+  saveNetwork,
+} from "./src/model/model_file.ts";
+export { ModelFormatError } from "./src/model/safetensors.ts";
+export { fit } from "./src/train/fit.ts";
+export type { BatchProgress, EpochMetrics, FitOptions, History } from "./src/train/fit.ts";
+export { type Dataset, splitDataset, subset } from "./src/data/dataset.ts";
+export {
+  IdxFormatError,
+  makeIdxDataset,
+  parseIdxImages,
+  parseIdxLabels,
+  readIdxDataset,
+} from "./src/data/idx.ts";
+export type { IdxImages } from "./src/data/idx.ts";
+export { CsvFormatError, parseDigitCsv, readDigitCsv } from "./src/data/csv.ts";
+export {
+  loadMnist,
+  type LoadMnistOptions,
+  type Mnist,
+  MNIST_FILES,
+  MNIST_MIRRORS,
+  type MnistFile,
+  MnistNotFoundError,
+} from "./src/data/mnist.ts";
+export {
+  Batcher,
+  type BatcherOptions,
+  pixelStatistics,
+  type Preprocessing,
+} from "./src/data/batcher.ts";
+export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
+export { type BackendChoice, selectKernels } from "./src/kernels/select.ts";
+export { TsKernels } from "./src/kernels/ts_kernels.ts";
+export { Random } from "./src/random.ts";

@@ -1,0 +1,181 @@
+/**
+ * Mini-batches for training: a seeded shuffle per epoch and a gather of each
+ * batch into buffers allocated once, so an epoch allocates nothing per batch.
+ *
+ * @module
+ */
+
+import type { Kernels } from "../kernels/kernels.ts";
+import { Random } from "../random.ts";
+import type { Dataset } from "./dataset.ts";
+
+/**
+ * Pixel preprocessing: `x = (pixel / 255 - mean) / std`. The default
+ * `{ mean: 0, std: 1 }` maps pixels to [0, 1].
+ */
+export interface Preprocessing {
+  /** Mean subtracted after scaling to [0, 1]. */
+  mean: number;
+  /** Standard deviation divided by after subtracting the mean. */
+  std: number;
+}
+
+/** Maps pixels to [0, 1] unchanged otherwise. */
+export const UNIT_SCALE: Readonly<Preprocessing> = Object.freeze({ mean: 0, std: 1 });
+
+/**
+ * The per-pixel `[scale, shift]` that apply a preprocessing in one multiply-add.
+ *
+ * @param p The preprocessing.
+ * @returns `[scale, shift]` with `x = pixel * scale + shift`.
+ * @throws {RangeError} If `std` is not a positive finite number or `mean` is not finite.
+ * @example Unit scaling
+ * ```ts
+ * import { affineOf } from "./batcher.ts";
+ * console.log(affineOf({ mean: 0, std: 1 })); // [ 0.00392156862745098, -0 ]
+ * ```
+ */
+export function affineOf(p: Preprocessing): [number, number] {
+  if (!(p.std > 0 && Number.isFinite(p.std)) || !Number.isFinite(p.mean)) {
+    throw new RangeError(
+      `Preprocessing needs a finite mean and a positive std, got mean ${p.mean}, std ${p.std}`,
+    );
+  }
+  return [1 / (255 * p.std), -p.mean / p.std];
+}
+
+/**
+ * Mean and standard deviation of all pixels scaled to [0, 1], for
+ * standardizing inputs (MNIST's are about 0.1307 and 0.3081).
+ *
+ * @param data The dataset to measure.
+ * @returns The statistics as a {@link Preprocessing}.
+ * @example Two pixels
+ * ```ts
+ * import { pixelStatistics } from "./batcher.ts";
+ * const p = pixelStatistics({ images: new Uint8Array([0, 255]), labels: null, count: 2, rows: 1, cols: 1 });
+ * console.log(p); // { mean: 0.5, std: 0.5 }
+ * ```
+ */
+export function pixelStatistics(data: Dataset): Preprocessing {
+  const histogram = new Float64Array(256);
+  for (const v of data.images) histogram[v]++;
+  let n = 0, sum = 0, squares = 0;
+  for (let v = 0; v < 256; v++) {
+    const x = v / 255;
+    n += histogram[v];
+    sum += histogram[v] * x;
+    squares += histogram[v] * x * x;
+  }
+  const mean = n ? sum / n : 0;
+  const std = n ? Math.sqrt(Math.max(squares / n - mean * mean, 0)) : 1;
+  return { mean, std: std || 1 };
+}
+
+/** Options of a {@link Batcher}. */
+export interface BatcherOptions {
+  /** Samples per batch (the last batch of an epoch may be smaller). */
+  batchSize: number;
+  /** Reshuffle at every epoch. Default `true`. */
+  shuffle?: boolean;
+  /** Seed of the shuffles. Default `1`. */
+  seed?: number;
+  /** Pixel preprocessing. Default {@link UNIT_SCALE}. */
+  preprocessing?: Preprocessing;
+}
+
+/**
+ * Serves a dataset as mini-batches of `Float32Array` inputs and `Int32Array`
+ * labels, written into the same two buffers every time.
+ *
+ * @example Two batches from three samples
+ * ```ts
+ * import { Batcher } from "./batcher.ts";
+ * import { TsKernels } from "../kernels/ts_kernels.ts";
+ * const data = { images: new Uint8Array([0, 255, 51]), labels: new Uint8Array([1, 2, 3]),
+ *   count: 3, rows: 1, cols: 1 };
+ * const batcher = new Batcher(data, new TsKernels(), { batchSize: 2, shuffle: false });
+ * batcher.startEpoch();
+ * console.log(batcher.next(), batcher.input); // 2 Float32Array(2) [ 0, 1 ]
+ * console.log(batcher.next(), batcher.labels[0]); // 1 3
+ * ```
+ */
+export class Batcher {
+  /** Input buffer: `batchSize` rows of `rows * cols` features. */
+  readonly input: Float32Array;
+  /** Label buffer: `batchSize` class indices. */
+  readonly labels: Int32Array;
+  /** Samples per full batch. */
+  readonly batchSize: number;
+  readonly #data: Dataset;
+  readonly #kernels: Kernels;
+  readonly #order: Int32Array;
+  readonly #batchIndices: Int32Array;
+  readonly #random: Random;
+  readonly #shuffle: boolean;
+  readonly #scale: number;
+  readonly #shift: number;
+  #position = 0;
+
+  /**
+   * @param data The dataset; must be labelled.
+   * @param kernels Backend that gathers the batches.
+   * @param options Batch size, shuffling and preprocessing.
+   * @throws {TypeError} If the dataset has no labels.
+   * @throws {RangeError} If the batch size is not a positive integer.
+   */
+  constructor(data: Dataset, kernels: Kernels, options: BatcherOptions) {
+    const { batchSize } = options;
+    if (!data.labels) throw new TypeError("Cannot batch an unlabelled dataset for training");
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`Batch size must be a positive integer, got ${batchSize}`);
+    }
+    this.batchSize = batchSize;
+    this.#data = data;
+    this.#kernels = kernels;
+    this.#order = Int32Array.from({ length: data.count }, (_, i) => i);
+    this.#batchIndices = new Int32Array(batchSize);
+    this.#random = new Random(options.seed ?? 1);
+    this.#shuffle = options.shuffle ?? true;
+    [this.#scale, this.#shift] = affineOf(options.preprocessing ?? UNIT_SCALE);
+    this.input = new Float32Array(batchSize * data.rows * data.cols);
+    this.labels = new Int32Array(batchSize);
+    this.#position = data.count;
+  }
+
+  /** Batches per epoch. */
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.#data.count / this.batchSize);
+  }
+
+  /** Starts a new epoch, reshuffling if enabled. */
+  startEpoch(): void {
+    if (this.#shuffle) this.#random.shuffle(this.#order);
+    this.#position = 0;
+  }
+
+  /**
+   * Fills {@link input} and {@link labels} with the next batch.
+   *
+   * @returns The number of samples in the batch; 0 once the epoch is over.
+   */
+  next(): number {
+    const count = Math.min(this.batchSize, this.#data.count - this.#position);
+    if (count <= 0) return 0;
+    for (let i = 0; i < count; i++) this.#batchIndices[i] = this.#order[this.#position + i];
+    this.#position += count;
+    const data = this.#data;
+    this.#kernels.gatherBatch(
+      this.input,
+      this.labels,
+      data.images,
+      data.labels,
+      this.#batchIndices,
+      count,
+      data.rows * data.cols,
+      this.#scale,
+      this.#shift,
+    );
+    return count;
+  }
+}

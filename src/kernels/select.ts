@@ -1,0 +1,62 @@
+/**
+ * Chooses the compute backend: native when it is built and FFI is allowed,
+ * otherwise the portable TypeScript kernels.
+ *
+ * @module
+ */
+
+import type { BackendName, Kernels } from "./kernels.ts";
+import { TsKernels } from "./ts_kernels.ts";
+import { loadNativeKernels } from "./native_kernels.ts";
+
+/** `"auto"` picks native when available, else TS. */
+export type BackendChoice = "auto" | BackendName;
+
+/** All backend choices, for validation and help texts. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = Object.freeze(["auto", "ts", "native"]);
+
+/** The chosen kernels, and why native was passed over if it was. */
+export interface KernelSelection {
+  /** The backend to compute with. */
+  kernels: Kernels;
+  /** Set when `"auto"` fell back to TS: the reason and how to enable native. */
+  fallbackReason?: string;
+}
+
+/**
+ * Selects kernels for a backend choice.
+ *
+ * @param choice `"auto"`, `"ts"` or `"native"`.
+ * @param threads Thread count for native (default: all cores).
+ * @returns The kernels and, for a fallback, the reason.
+ * @throws {RangeError} For an unknown choice or a bad thread count.
+ * @throws {Error} If `"native"` was requested and cannot be loaded, or the
+ *   library is present but broken.
+ * @example Always works
+ * ```ts
+ * import { selectKernels } from "./select.ts";
+ * console.log(selectKernels("ts").kernels.name); // ts
+ * ```
+ */
+export function selectKernels(choice: BackendChoice, threads?: number): KernelSelection {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`Thread count must be a positive integer, got ${threads}`);
+  }
+  switch (choice) {
+    case "ts":
+      return { kernels: new TsKernels() };
+    case "native":
+    case "auto": {
+      const native = loadNativeKernels(threads);
+      if (native.kernels) return { kernels: native.kernels };
+      if (choice === "native") {
+        throw new Error(`The native backend is unavailable: ${native.reason}`);
+      }
+      return { kernels: new TsKernels(), fallbackReason: native.reason };
+    }
+    default:
+      throw new RangeError(
+        `Unknown backend "${choice}" (expected one of ${BACKEND_CHOICES.join(", ")})`,
+      );
+  }
+}

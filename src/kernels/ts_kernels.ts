@@ -1,0 +1,252 @@
+/**
+ * The pure-TypeScript backend: works everywhere, needs no permissions.
+ *
+ * @module
+ */
+
+import {
+  checkActivation,
+  checkDim,
+  checkGather,
+  checkGemm,
+  checkLabels,
+  checkLength,
+} from "./_check.ts";
+import type { Kernels } from "./kernels.ts";
+import { LEAKY_RELU_SLOPE } from "./kernels.ts";
+import { gemmTs } from "./ts_gemm.ts";
+
+/**
+ * Kernels in portable TypeScript: a cache-blocked GEMM on packed panels and
+ * single-pass loops for everything else. Single-threaded.
+ *
+ * @example Multiply two 2x2 matrices
+ * ```ts
+ * import { TsKernels } from "./ts_kernels.ts";
+ * const k = new TsKernels();
+ * const c = new Float32Array(4);
+ * k.gemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]),
+ *   new Float32Array([1, 0, 0, 1]), 0, c);
+ * console.log(c); // Float32Array(4) [ 1, 2, 3, 4 ]
+ * ```
+ */
+export class TsKernels implements Kernels {
+  /** Always `"ts"`. */
+  readonly name = "ts" as const;
+  /** Always 1: the TS backend runs on the calling thread. */
+  readonly threads = 1;
+  /** `"ts (portable TypeScript, 1 thread)"`. */
+  readonly description: string = "ts (portable TypeScript, 1 thread)";
+
+  /** See {@link Kernels.gemm}. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void {
+    checkGemm(m, n, k, a, b, c);
+    gemmTs(transA, transB, m, n, k, alpha, a, b, beta, c);
+  }
+
+  /** See {@link Kernels.biasActivationForward}. */
+  biasActivationForward(
+    x: Float32Array,
+    bias: Float32Array,
+    rows: number,
+    cols: number,
+    activation: number,
+  ): void {
+    const op = "biasActivationForward";
+    checkDim(op, "rows", rows);
+    checkDim(op, "cols", cols);
+    checkLength(op, "x", x, rows * cols);
+    checkLength(op, "bias", bias, cols);
+    checkActivation(op, activation);
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      switch (activation) {
+        case 0:
+          for (let j = 0; j < cols; j++) x[o + j] += bias[j];
+          break;
+        case 1:
+          for (let j = 0; j < cols; j++) x[o + j] = 1 / (1 + Math.exp(-(x[o + j] + bias[j])));
+          break;
+        case 2:
+          for (let j = 0; j < cols; j++) {
+            const z = x[o + j] + bias[j];
+            x[o + j] = z > 0 ? z : 0;
+          }
+          break;
+        case 3:
+          for (let j = 0; j < cols; j++) x[o + j] = Math.tanh(x[o + j] + bias[j]);
+          break;
+        default:
+          for (let j = 0; j < cols; j++) {
+            const z = x[o + j] + bias[j];
+            x[o + j] = z > 0 ? z : LEAKY_RELU_SLOPE * z;
+          }
+      }
+    }
+  }
+
+  /** See {@link Kernels.activationBackward}. */
+  activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void {
+    const op = "activationBackward";
+    checkDim(op, "n", n);
+    checkLength(op, "grad", grad, n);
+    checkLength(op, "out", out, n);
+    checkActivation(op, activation);
+    switch (activation) {
+      case 0:
+        return;
+      case 1:
+        for (let i = 0; i < n; i++) grad[i] *= out[i] * (1 - out[i]);
+        return;
+      case 2:
+        for (let i = 0; i < n; i++) if (!(out[i] > 0)) grad[i] = 0;
+        return;
+      case 3:
+        for (let i = 0; i < n; i++) grad[i] *= 1 - out[i] * out[i];
+        return;
+      default:
+        for (let i = 0; i < n; i++) if (!(out[i] > 0)) grad[i] *= LEAKY_RELU_SLOPE;
+    }
+  }
+
+  /** See {@link Kernels.softmaxCrossEntropy}. */
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    grad: Float32Array,
+    rows: number,
+    cols: number,
+    gradScale: number,
+    stats: Float64Array,
+  ): void {
+    const op = "softmaxCrossEntropy";
+    checkDim(op, "rows", rows);
+    checkDim(op, "cols", cols);
+    checkLength(op, "logits", logits, rows * cols);
+    checkLength(op, "grad", grad, rows * cols);
+    checkLength(op, "labels", labels, rows);
+    checkLength(op, "stats", stats, 2);
+    checkLabels(labels, rows, cols);
+    let loss = 0;
+    let correct = 0;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      let best = 0;
+      let max = logits[o];
+      for (let j = 1; j < cols; j++) if (logits[o + j] > max) max = logits[o + (best = j)];
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j] - max);
+      const y = labels[i];
+      loss += Math.log(sum) + max - logits[o + y];
+      if (best === y) correct++;
+      const inv = gradScale / sum;
+      for (let j = 0; j < cols; j++) grad[o + j] = Math.exp(logits[o + j] - max) * inv;
+      grad[o + y] -= gradScale;
+    }
+    stats[0] += loss;
+    stats[1] += correct;
+  }
+
+  /** See {@link Kernels.softmax}. */
+  softmax(x: Float32Array, rows: number, cols: number): void {
+    checkDim("softmax", "rows", rows);
+    checkDim("softmax", "cols", cols);
+    checkLength("softmax", "x", x, rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      let max = -Infinity;
+      for (let j = 0; j < cols; j++) if (x[o + j] > max) max = x[o + j];
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += x[o + j] = Math.exp(x[o + j] - max);
+      const inv = 1 / sum;
+      for (let j = 0; j < cols; j++) x[o + j] *= inv;
+    }
+  }
+
+  /** See {@link Kernels.columnSums}. */
+  columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void {
+    checkDim("columnSums", "rows", rows);
+    checkDim("columnSums", "cols", cols);
+    checkLength("columnSums", "out", out, cols);
+    checkLength("columnSums", "x", x, rows * cols);
+    if (beta === 0) out.fill(0, 0, cols);
+    else if (beta !== 1) { for (let j = 0; j < cols; j++) out[j] *= beta; }
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      for (let j = 0; j < cols; j++) out[j] += x[o + j];
+    }
+  }
+
+  /** See {@link Kernels.sgdStep}. */
+  sgdStep(
+    params: Float32Array,
+    grads: Float32Array,
+    n: number,
+    lr: number,
+    weightDecay: number,
+  ): void {
+    checkDim("sgdStep", "n", n);
+    checkLength("sgdStep", "params", params, n);
+    checkLength("sgdStep", "grads", grads, n);
+    if (weightDecay === 0) {
+      for (let i = 0; i < n; i++) params[i] -= lr * grads[i];
+    } else {
+      for (let i = 0; i < n; i++) params[i] -= lr * (grads[i] + weightDecay * params[i]);
+    }
+  }
+
+  /** See {@link Kernels.momentumStep}. */
+  momentumStep(
+    params: Float32Array,
+    grads: Float32Array,
+    velocity: Float32Array,
+    n: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void {
+    checkDim("momentumStep", "n", n);
+    checkLength("momentumStep", "params", params, n);
+    checkLength("momentumStep", "grads", grads, n);
+    checkLength("momentumStep", "velocity", velocity, n);
+    for (let i = 0; i < n; i++) {
+      const g = grads[i] + weightDecay * params[i];
+      const v = velocity[i] = momentum * velocity[i] + g;
+      params[i] -= lr * (nesterov ? g + momentum * v : v);
+    }
+  }
+
+  /** See {@link Kernels.gatherBatch}. */
+  gatherBatch(
+    out: Float32Array,
+    outLabels: Int32Array | null,
+    pixels: Uint8Array,
+    labels: Uint8Array | null,
+    indices: Int32Array,
+    count: number,
+    features: number,
+    scale: number,
+    shift: number,
+  ): void {
+    checkGather(out, outLabels, pixels, labels, indices, count, features);
+    for (let i = 0; i < count; i++) {
+      const s = indices[i];
+      const src = s * features;
+      const dst = i * features;
+      for (let j = 0; j < features; j++) out[dst + j] = pixels[src + j] * scale + shift;
+      if (outLabels && labels) outLabels[i] = labels[s];
+    }
+  }
+}

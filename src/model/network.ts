@@ -1,0 +1,425 @@
+/**
+ * `Network`: a fully connected feed-forward classifier (dense layers with a
+ * hidden activation, softmax + cross-entropy output) whose parameters live
+ * in one `Float32Array` arena.
+ *
+ * @module
+ */
+
+import type { Dataset } from "../data/dataset.ts";
+import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/batcher.ts";
+import { ACTIVATION_CODES, type ActivationName, type Kernels } from "../kernels/kernels.ts";
+import { type BackendChoice, selectKernels } from "../kernels/select.ts";
+import { Random } from "../random.ts";
+import { INIT_NAMES, initializeLayer, type InitName } from "./initializers.ts";
+import type { Optimizer } from "./optimizers.ts";
+
+/** Hidden-layer activations a network may use. */
+export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze([
+  "relu",
+  "sigmoid",
+  "tanh",
+  "leaky-relu",
+]);
+
+/** Options of a new {@link Network}. */
+export interface NetworkOptions {
+  /** Layer widths from input to output, e.g. `[784, 128, 64, 10]`. */
+  sizes: readonly number[];
+  /** Hidden-layer activation. Default `"relu"`. */
+  activation?: ActivationName;
+  /** Weight initializer. Default `"he"`. */
+  init?: InitName;
+  /** Seed of the initial weights. Default `1`. */
+  seed?: number;
+  /** Compute backend or its name. Default `"auto"` (native when built). */
+  backend?: BackendChoice | Kernels;
+  /** Threads for the native backend. Default: all cores. */
+  threads?: number;
+  /** Pixel preprocessing used by `predict`/`evaluate` on bytes. Default [0, 1] scaling. */
+  preprocessing?: Preprocessing;
+}
+
+/** Result of {@link Network.evaluate}. */
+export interface Evaluation {
+  /** Mean cross-entropy loss. */
+  loss: number;
+  /** Fraction of samples classified correctly. */
+  accuracy: number;
+  /** `confusion[label][predicted]` counts. */
+  confusion: number[][];
+}
+
+/** Largest number of rows {@link Network.predictProba} pushes through at once. */
+const INFERENCE_ROWS = 500;
+
+/**
+ * A dense neural network classifier.
+ *
+ * @example Build, train one step, and predict
+ * ```ts
+ * import { Network } from "./network.ts";
+ * import { createOptimizer } from "./optimizers.ts";
+ * const net = new Network({ sizes: [2, 8, 2], seed: 3, backend: "ts" });
+ * const x = new Float32Array([0, 1, 1, 0]);
+ * const y = new Int32Array([1, 0]);
+ * const stats = net.trainBatch(x, y, 2, createOptimizer({ type: "sgd", learningRate: 0.1 }));
+ * console.log(stats.loss > 0, net.predict(x).length); // true 2
+ * ```
+ */
+export class Network {
+  /** Layer widths from input to output. */
+  readonly sizes: readonly number[];
+  /** Hidden-layer activation. */
+  readonly activation: ActivationName;
+  /** Pixel preprocessing applied to byte inputs; saved with the model. */
+  preprocessing: Preprocessing;
+  /** The compute backend. */
+  readonly kernels: Kernels;
+  /** Why the native backend was not used, when `backend: "auto"` fell back to TS. */
+  readonly fallbackReason: string | undefined;
+  /** Every parameter, layer by layer: weights (out x in) then biases (out). */
+  readonly params: Float32Array;
+  /** Gradients, laid out like {@link params}. */
+  readonly grads: Float32Array;
+  /** Per-layer weight views into {@link params}, each (out x in). */
+  readonly weights: readonly Float32Array[];
+  /** Per-layer bias views into {@link params}. */
+  readonly biases: readonly Float32Array[];
+  readonly #gradWeights: Float32Array[] = [];
+  readonly #gradBiases: Float32Array[] = [];
+  readonly #code: number;
+  #capacity = 0;
+  /** acts[l] is layer l's output (rows x sizes[l]); acts[0] is unused. */
+  #acts: Float32Array[] = [];
+  /** deltas[l] is dLoss/dz for layer l's pre-activation. */
+  #deltas: Float32Array[] = [];
+  #labels = new Int32Array(0);
+  #input = new Float32Array(0);
+  readonly #stats = new Float64Array(2);
+
+  /**
+   * @param options Architecture, initialization and backend.
+   * @throws {RangeError} On invalid sizes, activation, initializer or threads.
+   * @throws {Error} If `backend: "native"` is requested but cannot be loaded.
+   */
+  constructor(options: NetworkOptions) {
+    const sizes = [...options.sizes];
+    if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) {
+      throw new RangeError(
+        `Network sizes must be at least two positive integers, got [${sizes.join(", ")}]`,
+      );
+    }
+    const activation = options.activation ?? "relu";
+    if (!ACTIVATION_NAMES.includes(activation)) {
+      throw new RangeError(
+        `Unknown activation "${activation}" (expected one of ${ACTIVATION_NAMES.join(", ")})`,
+      );
+    }
+    const init = options.init ?? "he";
+    if (!INIT_NAMES.includes(init)) {
+      throw new RangeError(
+        `Unknown initializer "${init}" (expected one of ${INIT_NAMES.join(", ")})`,
+      );
+    }
+    this.sizes = Object.freeze(sizes);
+    this.activation = activation;
+    this.#code = ACTIVATION_CODES[activation];
+    this.preprocessing = { ...(options.preprocessing ?? UNIT_SCALE) };
+    affineOf(this.preprocessing); // validates
+    if (typeof options.backend === "object") {
+      this.kernels = options.backend;
+    } else {
+      const selected = selectKernels(options.backend ?? "auto", options.threads);
+      this.kernels = selected.kernels;
+      this.fallbackReason = selected.fallbackReason;
+    }
+
+    let total = 0;
+    for (let l = 1; l < sizes.length; l++) total += sizes[l] * sizes[l - 1] + sizes[l];
+    this.params = new Float32Array(total);
+    this.grads = new Float32Array(total);
+    const weights: Float32Array[] = [], biases: Float32Array[] = [];
+    let offset = 0;
+    for (let l = 1; l < sizes.length; l++) {
+      const w = sizes[l] * sizes[l - 1];
+      weights.push(this.params.subarray(offset, offset + w));
+      this.#gradWeights.push(this.grads.subarray(offset, offset + w));
+      offset += w;
+      biases.push(this.params.subarray(offset, offset + sizes[l]));
+      this.#gradBiases.push(this.grads.subarray(offset, offset + sizes[l]));
+      offset += sizes[l];
+    }
+    this.weights = weights;
+    this.biases = biases;
+    const random = new Random(options.seed ?? 1);
+    for (let l = 0; l < weights.length; l++) {
+      initializeLayer(init, weights[l], biases[l], sizes[l], random);
+    }
+  }
+
+  /** Input width (features per sample). */
+  get inputSize(): number {
+    return this.sizes[0];
+  }
+
+  /** Number of classes. */
+  get outputSize(): number {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  /** Description of the compute backend (name, instruction set, threads). */
+  get backend(): string {
+    return this.kernels.description;
+  }
+
+  /** Grows the per-layer work buffers to hold `rows` samples. */
+  #reserve(rows: number): void {
+    if (rows <= this.#capacity) return;
+    this.#capacity = rows;
+    this.#acts = this.sizes.map((s) => new Float32Array(rows * s));
+    this.#deltas = this.sizes.map((s) => new Float32Array(rows * s));
+    this.#labels = new Int32Array(rows);
+  }
+
+  #checkInput(input: Float32Array, rows: number): void {
+    if (!Number.isInteger(rows) || rows < 1) {
+      throw new RangeError(`Row count must be a positive integer, got ${rows}`);
+    }
+    if (input.length < rows * this.inputSize) {
+      throw new RangeError(
+        `Input holds ${input.length} values, but ${rows} rows of ${this.inputSize} need ` +
+          `${rows * this.inputSize}`,
+      );
+    }
+  }
+
+  /**
+   * Runs the network on `rows` samples.
+   *
+   * @param input `rows x inputSize` features.
+   * @param rows Number of samples.
+   * @returns The logits, `rows x outputSize`; a view into a work buffer that
+   *   the next call overwrites.
+   * @throws {RangeError} If `input` is too short.
+   */
+  forward(input: Float32Array, rows: number): Float32Array {
+    this.#checkInput(input, rows);
+    this.#reserve(rows);
+    const k = this.kernels, sizes = this.sizes, last = sizes.length - 1;
+    let previous = input;
+    for (let l = 1; l <= last; l++) {
+      const out = this.#acts[l];
+      k.gemm(false, true, rows, sizes[l], sizes[l - 1], 1, previous, this.weights[l - 1], 0, out);
+      k.biasActivationForward(out, this.biases[l - 1], rows, sizes[l], l < last ? this.#code : 0);
+      previous = out;
+    }
+    return this.#acts[last].subarray(0, rows * sizes[last]);
+  }
+
+  /**
+   * Forward, loss, backward and one optimizer step on a batch.
+   *
+   * @param input `rows x inputSize` features.
+   * @param labels `rows` class indices.
+   * @param rows Number of samples.
+   * @param optimizer The update rule.
+   * @returns The batch's summed loss and number of correct predictions.
+   * @throws {RangeError} If a buffer is too short or a label is out of range.
+   */
+  trainBatch(
+    input: Float32Array,
+    labels: Int32Array,
+    rows: number,
+    optimizer: Optimizer,
+  ): { loss: number; correct: number } {
+    this.#stats.fill(0);
+    this.#lossAndGradients(input, labels, rows);
+    optimizer.step(this.kernels, this.params, this.grads);
+    return { loss: this.#stats[0], correct: this.#stats[1] };
+  }
+
+  /**
+   * Computes the gradients of the batch's mean loss into {@link grads}
+   * without updating parameters (for gradient checks and custom loops).
+   *
+   * @param input `rows x inputSize` features.
+   * @param labels `rows` class indices.
+   * @param rows Number of samples.
+   * @returns The batch's summed loss and number of correct predictions.
+   * @throws {RangeError} If a buffer is too short or a label is out of range.
+   */
+  computeGradients(
+    input: Float32Array,
+    labels: Int32Array,
+    rows: number,
+  ): { loss: number; correct: number } {
+    this.#stats.fill(0);
+    this.#lossAndGradients(input, labels, rows);
+    return { loss: this.#stats[0], correct: this.#stats[1] };
+  }
+
+  #lossAndGradients(input: Float32Array, labels: Int32Array, rows: number): void {
+    const logits = this.forward(input, rows);
+    const k = this.kernels, sizes = this.sizes, last = sizes.length - 1;
+    if (labels.length < rows) {
+      throw new RangeError(`Labels hold ${labels.length} values, but the batch has ${rows} rows`);
+    }
+    k.softmaxCrossEntropy(
+      logits,
+      labels,
+      this.#deltas[last],
+      rows,
+      sizes[last],
+      1 / rows,
+      this.#stats,
+    );
+    for (let l = last; l >= 1; l--) {
+      const delta = this.#deltas[l];
+      const previous = l === 1 ? input : this.#acts[l - 1];
+      k.gemm(
+        true,
+        false,
+        sizes[l],
+        sizes[l - 1],
+        rows,
+        1,
+        delta,
+        previous,
+        0,
+        this.#gradWeights[l - 1],
+      );
+      k.columnSums(this.#gradBiases[l - 1], delta, rows, sizes[l], 0);
+      if (l > 1) {
+        const down = this.#deltas[l - 1];
+        k.gemm(false, false, rows, sizes[l - 1], sizes[l], 1, delta, this.weights[l - 1], 0, down);
+        k.activationBackward(down, this.#acts[l - 1], rows * sizes[l - 1], this.#code);
+      }
+    }
+  }
+
+  /** Converts byte inputs with this network's preprocessing, chunk by chunk. */
+  #each(
+    input: Float32Array | Uint8Array,
+    visit: (logits: Float32Array, start: number, rows: number) => void,
+    labels?: Uint8Array,
+  ): number {
+    const width = this.inputSize;
+    if (input.length % width !== 0) {
+      throw new RangeError(
+        `Input holds ${input.length} values, not a whole number of ${width}-feature samples`,
+      );
+    }
+    const count = input.length / width;
+    const chunk = Math.min(count, INFERENCE_ROWS);
+    if (chunk === 0) return 0;
+    let indices: Int32Array | undefined;
+    let scale = 0, shift = 0;
+    if (input instanceof Uint8Array) {
+      if (this.#input.length < chunk * width) this.#input = new Float32Array(chunk * width);
+      indices = new Int32Array(chunk);
+      [scale, shift] = affineOf(this.preprocessing);
+    }
+    this.#reserve(chunk);
+    for (let start = 0; start < count; start += chunk) {
+      const rows = Math.min(chunk, count - start);
+      let x: Float32Array;
+      if (input instanceof Uint8Array) {
+        for (let i = 0; i < rows; i++) indices![i] = start + i;
+        this.kernels.gatherBatch(
+          this.#input,
+          labels ? this.#labels : null,
+          input,
+          labels ?? null,
+          indices!,
+          rows,
+          width,
+          scale,
+          shift,
+        );
+        x = this.#input;
+      } else {
+        x = input.subarray(start * width, (start + rows) * width);
+      }
+      visit(this.forward(x, rows), start, rows);
+    }
+    return count;
+  }
+
+  /**
+   * Class probabilities for each sample.
+   *
+   * @param input Samples, `count x inputSize`: floats as the network sees
+   *   them, or pixel bytes (then {@link preprocessing} is applied).
+   * @returns `count x outputSize` probabilities (a new array).
+   * @throws {RangeError} If the input is not a whole number of samples.
+   */
+  predictProba(input: Float32Array | Uint8Array): Float32Array {
+    const classes = this.outputSize;
+    const out = new Float32Array((input.length / this.inputSize) * classes);
+    this.#each(input, (logits, start, rows) => {
+      const dst = out.subarray(start * classes, (start + rows) * classes);
+      dst.set(logits);
+      this.kernels.softmax(dst, rows, classes);
+    });
+    return out;
+  }
+
+  /**
+   * The most likely class of each sample.
+   *
+   * @param input Samples, as for {@link predictProba}.
+   * @returns One class index per sample.
+   * @throws {RangeError} If the input is not a whole number of samples.
+   */
+  predict(input: Float32Array | Uint8Array): Int32Array {
+    const classes = this.outputSize;
+    const out = new Int32Array(input.length / this.inputSize);
+    this.#each(input, (logits, start, rows) => {
+      for (let i = 0; i < rows; i++) {
+        let best = 0;
+        for (let j = 1; j < classes; j++) {
+          if (logits[i * classes + j] > logits[i * classes + best]) best = j;
+        }
+        out[start + i] = best;
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Loss, accuracy and confusion matrix on a labelled dataset.
+   *
+   * @param data Labelled samples with `rows * cols === inputSize`.
+   * @returns The evaluation.
+   * @throws {TypeError} If the data is unlabelled or of the wrong width.
+   */
+  evaluate(data: Dataset): Evaluation {
+    const labels = data.labels;
+    if (!labels) throw new TypeError("Cannot evaluate on an unlabelled dataset");
+    if (data.rows * data.cols !== this.inputSize) {
+      throw new TypeError(
+        `Dataset samples have ${data.rows}x${data.cols} = ${data.rows * data.cols} features; ` +
+          `the network expects ${this.inputSize}`,
+      );
+    }
+    const classes = this.outputSize;
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const stats = new Float64Array(2);
+    const grad = new Float32Array(Math.min(data.count, INFERENCE_ROWS) * classes);
+    const images = data.images.subarray(0, data.count * this.inputSize);
+    this.#each(images, (logits, start, rows) => {
+      const batchLabels = this.#labels;
+      this.kernels.softmaxCrossEntropy(logits, batchLabels, grad, rows, classes, 0, stats);
+      for (let i = 0; i < rows; i++) {
+        let best = 0;
+        for (let j = 1; j < classes; j++) {
+          if (logits[i * classes + j] > logits[i * classes + best]) best = j;
+        }
+        confusion[labels[start + i]][best]++;
+      }
+    }, labels);
+    const n = Math.max(data.count, 1);
+    return { loss: stats[0] / n, accuracy: stats[1] / n, confusion };
+  }
+}
