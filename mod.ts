@@ -65,6 +65,6 @@ export {
   type Preprocessing,
 } from "./src/data/batcher.ts";
 export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
-export { type BackendChoice, selectKernels } from "./src/kernels/select.ts";
+export { type BackendChoice, type KernelSelection, selectKernels } from "./src/kernels/select.ts";
 export { TsKernels } from "./src/kernels/ts_kernels.ts";
 export { Random } from "./src/random.ts";

@@ -21,13 +21,19 @@ export class Random {
   #spare = NaN;
 
   /**
+   * Creates a generator; equal seeds give equal sequences.
+   *
    * @param seed Any integer; only its low 32 bits are used.
    */
   constructor(seed: number) {
     this.#state = seed >>> 0;
   }
 
-  /** @returns A uniformly distributed unsigned 32-bit integer. */
+  /**
+   * Draws the next 32 random bits.
+   *
+   * @returns A uniformly distributed unsigned 32-bit integer.
+   */
   nextUint32(): number {
     let z = (this.#state = (this.#state + 0x9e3779b9) >>> 0);
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
@@ -35,12 +41,18 @@ export class Random {
     return (z ^ (z >>> 16)) >>> 0;
   }
 
-  /** @returns A uniform number in [0, 1). */
+  /**
+   * Draws a uniform float.
+   *
+   * @returns A uniform number in [0, 1).
+   */
   next(): number {
     return this.nextUint32() / 4294967296;
   }
 
   /**
+   * Draws a uniform integer below `n`.
+   *
    * @param n Exclusive upper bound (a positive integer below 2^32).
    * @returns A uniform integer in [0, n).
    */
@@ -48,7 +60,11 @@ export class Random {
     return Math.floor(this.next() * n);
   }
 
-  /** @returns A standard normal N(0, 1) sample. */
+  /**
+   * Draws a standard normal sample (Box-Muller, pairs cached).
+   *
+   * @returns A standard normal N(0, 1) sample.
+   */
   normal(): number {
     if (!Number.isNaN(this.#spare)) {
       const s = this.#spare;

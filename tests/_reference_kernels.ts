@@ -40,7 +40,7 @@ export const referenceKernels: Kernels = {
   name: "ts",
   description: "naive reference",
   threads: 1,
-  gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+  gemm(transA, transB, m, n, k, alpha, a, b, beta, c): void {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let sum = 0;
@@ -53,13 +53,13 @@ export const referenceKernels: Kernels = {
       }
     }
   },
-  biasActivationForward(x, bias, rows, cols, activation) {
+  biasActivationForward(x, bias, rows, cols, activation): void {
     for (let i = 0; i < rows * cols; i++) x[i] = activate(x[i] + bias[i % cols], activation);
   },
-  activationBackward(grad, out, n, activation) {
+  activationBackward(grad, out, n, activation): void {
     for (let i = 0; i < n; i++) grad[i] *= derivativeFromOutput(out[i], activation);
   },
-  softmaxCrossEntropy(logits, labels, grad, rows, cols, gradScale, stats) {
+  softmaxCrossEntropy(logits, labels, grad, rows, cols, gradScale, stats): void {
     for (let i = 0; i < rows; i++) {
       const row = Array.from(logits.subarray(i * cols, (i + 1) * cols));
       const max = Math.max(...row);
@@ -71,7 +71,7 @@ export const referenceKernels: Kernels = {
       }
     }
   },
-  softmax(x, rows, cols) {
+  softmax(x, rows, cols): void {
     for (let i = 0; i < rows; i++) {
       const row = Array.from(x.subarray(i * cols, (i + 1) * cols));
       const max = Math.max(...row);
@@ -79,17 +79,17 @@ export const referenceKernels: Kernels = {
       for (let j = 0; j < cols; j++) x[i * cols + j] = Math.exp(row[j] - max) / sum;
     }
   },
-  columnSums(out, x, rows, cols, beta) {
+  columnSums(out, x, rows, cols, beta): void {
     for (let j = 0; j < cols; j++) {
       let sum = 0;
       for (let i = 0; i < rows; i++) sum += x[i * cols + j];
       out[j] = (beta === 0 ? 0 : beta * out[j]) + sum;
     }
   },
-  sgdStep(params, grads, n, lr, weightDecay) {
+  sgdStep(params, grads, n, lr, weightDecay): void {
     for (let i = 0; i < n; i++) params[i] = params[i] - lr * (grads[i] + weightDecay * params[i]);
   },
-  momentumStep(params, grads, velocity, n, lr, momentum, weightDecay, nesterov) {
+  momentumStep(params, grads, velocity, n, lr, momentum, weightDecay, nesterov): void {
     for (let i = 0; i < n; i++) {
       const g = grads[i] + weightDecay * params[i];
       velocity[i] = momentum * velocity[i] + g;
@@ -97,7 +97,7 @@ export const referenceKernels: Kernels = {
       params[i] = params[i] - lr * step;
     }
   },
-  gatherBatch(out, outLabels, pixels, labels, indices, count, features, scale, shift) {
+  gatherBatch(out, outLabels, pixels, labels, indices, count, features, scale, shift): void {
     for (let i = 0; i < count; i++) {
       for (let j = 0; j < features; j++) {
         out[i * features + j] = pixels[indices[i] * features + j] * scale + shift;

@@ -118,6 +118,8 @@ export class Batcher {
   #position = 0;
 
   /**
+   * Prepares batches of `data`; call {@link startEpoch} before {@link next}.
+   *
    * @param data The dataset; must be labelled.
    * @param kernels Backend that gathers the batches.
    * @param options Batch size, shuffling and preprocessing.

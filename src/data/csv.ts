@@ -24,6 +24,8 @@ import type { Dataset } from "./dataset.ts";
  */
 export class CsvFormatError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What was wrong, naming the file, line and field.
    * @param options Standard error options (`cause`).
    */

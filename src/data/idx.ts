@@ -30,6 +30,8 @@ export const IDX_LABELS_MAGIC = 0x00000801;
  */
 export class IdxFormatError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What was wrong, naming the file and the fix.
    * @param options Standard error options (`cause`).
    */

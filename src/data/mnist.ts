@@ -71,6 +71,8 @@ export class MnistNotFoundError extends Error {
   /** One line per source tried: the source and the reason it failed. */
   readonly attempts: readonly string[];
   /**
+   * Creates the error from the list of failed sources.
+   *
    * @param attempts One line per source tried.
    */
   constructor(attempts: string[]) {

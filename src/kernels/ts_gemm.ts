@@ -20,7 +20,7 @@ const KC = 256;
 /** M-block: 64 rows of A per packed block (128 KiB at KC, in L2). */
 const MC = 64;
 
-let packedA = new Float64Array(MC * KC);
+const packedA = new Float64Array(MC * KC);
 let packedB = new Float64Array(NR * KC);
 /** Spill space for edge tiles, so the hot path allocates nothing. */
 const edgeTile = new Float64Array(MR * NR);

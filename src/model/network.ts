@@ -99,6 +99,8 @@ export class Network {
   readonly #stats = new Float64Array(2);
 
   /**
+   * Creates a network with freshly initialized weights.
+   *
    * @param options Architecture, initialization and backend.
    * @throws {RangeError} On invalid sizes, activation, initializer or threads.
    * @throws {Error} If `backend: "native"` is requested but cannot be loaded.

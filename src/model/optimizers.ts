@@ -70,7 +70,7 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       return {
         type,
         learningRate,
-        step(kernels, params, grads) {
+        step(kernels, params, grads): void {
           kernels.sgdStep(params, grads, params.length, this.learningRate, weightDecay);
         },
       };
@@ -84,7 +84,7 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       return {
         type,
         learningRate,
-        step(kernels, params, grads) {
+        step(kernels, params, grads): void {
           if (velocity.length !== params.length) velocity = new Float32Array(params.length);
           kernels.momentumStep(
             params,

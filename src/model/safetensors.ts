@@ -22,6 +22,8 @@
  */
 export class ModelFormatError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What was wrong, naming the file and the field.
    * @param options Standard error options (`cause`).
    */

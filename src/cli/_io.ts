@@ -1,0 +1,91 @@
+// Terminal plumbing shared by the CLI commands: where text goes, usage
+// errors (exit 2, no stack trace), and option parsing helpers.
+
+/** Where a command writes; tests substitute buffers. */
+export interface Io {
+  /** Writes to standard output. */
+  out(text: string): void;
+  /** Writes to standard error. */
+  err(text: string): void;
+  /** True when standard output is an interactive terminal. */
+  isTerminal: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The process's real standard streams. */
+export function processIo(): Io {
+  return {
+    out: (text) => writeAll(Deno.stdout, text),
+    err: (text) => writeAll(Deno.stderr, text),
+    isTerminal: Deno.stdout.isTerminal(),
+  };
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+}
+
+/** A command-line mistake: printed as one line plus usage, exit code 2. */
+export class UsageError extends Error {
+  /** @param message What was wrong with the arguments. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses a positive (or, with `allowZero`, non-negative) integer option. */
+export function intOption(name: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || (n === 0 && !allowZero)) {
+    throw new UsageError(
+      `--${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** Parses a finite number option within [min, max]. */
+export function numberOption(name: string, value: string, min: number, max = Infinity): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new UsageError(`--${name} must be a number ${range}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Parses an option that must be one of `choices`. */
+export function choiceOption<T extends string>(
+  name: string,
+  value: string,
+  choices: readonly T[],
+): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got "${value}"`);
+  }
+  return value as T;
+}
+
+/** Runs a command body, mapping errors to messages and exit codes. */
+export async function runCommand(
+  io: Io,
+  usage: string,
+  body: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (
+      error instanceof UsageError || (error instanceof TypeError && "code" in error &&
+        String(error.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
+      io.err(`error: ${error.message}\n\n${usage}`);
+      return 2;
+    }
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

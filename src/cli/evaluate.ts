@@ -1,0 +1,111 @@
+/**
+ * `deno task evaluate`: reloads a saved model and reports its test accuracy
+ * and confusion matrix on MNIST, or on a digit CSV file; an unlabelled CSV
+ * gets predictions printed as `ImageId,Label` lines instead.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { readDigitCsv } from "../data/csv.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { loadMnist } from "../data/mnist.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
+import { loadNetwork } from "../model/model_file.ts";
+import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
+
+const USAGE = `Usage: deno task evaluate --model FILE [options]
+
+Reports a saved model's accuracy and confusion matrix on the MNIST test set.
+
+Options:
+  --model FILE     the model to evaluate (required; e.g. mnist.safetensors)
+  --data DIR       directory holding the MNIST IDX files (raw or .gz)
+  --csv FILE       evaluate on a digit CSV instead; without a label column,
+                   print predictions as ImageId,Label lines
+  --backend NAME   ${BACKEND_CHOICES.join(" | ")} (default auto)
+  --threads N      native backend threads (default: all cores)
+  --help           show this help
+`;
+
+/**
+ * Formats a confusion matrix with row (true label) and column (predicted) headers.
+ *
+ * @param confusion `confusion[label][predicted]` counts.
+ * @returns The table as text.
+ */
+export function formatConfusion(confusion: number[][]): string {
+  const width = Math.max(5, ...confusion.flat().map((n) => String(n).length + 1));
+  const cell = (s: string | number): string => String(s).padStart(width);
+  const lines = ["true\\pred " + confusion.map((_, j) => cell(j)).join("")];
+  confusion.forEach((row, i) => lines.push(cell(i).padStart(10) + " " + row.map(cell).join("")));
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Runs the evaluate command.
+ *
+ * @param args Command-line arguments.
+ * @param io Output streams.
+ * @returns The exit code: 0 success, 1 failure, 2 usage error.
+ */
+export function evaluate(args: string[], io: Io): Promise<number> {
+  return runCommand(io, USAGE, async () => {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: "string" },
+        data: { type: "string" },
+        csv: { type: "string" },
+        backend: { type: "string", default: "auto" },
+        threads: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    if (!values.model) throw new UsageError("--model FILE is required");
+    const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
+    const threads = values.threads === undefined ? undefined : intOption("threads", values.threads);
+    const network = await loadNetwork(values.model, { backend, threads });
+    let data: Dataset;
+    let source: string;
+    if (values.csv) {
+      data = await readDigitCsv(values.csv);
+      source = values.csv;
+    } else {
+      const mnist = await loadMnist({ dir: values.data });
+      data = mnist.test;
+      source = `MNIST test set from ${mnist.source}`;
+    }
+    if (data.rows * data.cols !== network.inputSize) {
+      throw new Error(
+        `"${source}" has ${
+          data.rows * data.cols
+        } pixels per image, but the model expects ${network.inputSize}`,
+      );
+    }
+    if (!data.labels) {
+      const predicted = network.predict(data.images);
+      io.out(
+        "ImageId,Label\n" + Array.from(predicted, (p, i) => `${i + 1},${p}`).join("\n") + "\n",
+      );
+      return 0;
+    }
+    const result = network.evaluate(data);
+    io.out(`model: ${values.model} (${network.sizes.join("-")} ${network.activation})\n`);
+    io.out(`backend: ${network.backend}\n`);
+    io.out(`data: ${source} (${data.count} samples)\n`);
+    io.out(
+      `test accuracy ${(result.accuracy * 100).toFixed(2)}%  loss ${result.loss.toFixed(4)}\n\n`,
+    );
+    io.out(formatConfusion(result.confusion));
+    return 0;
+  });
+}
+
+if (import.meta.main) Deno.exit(await evaluate(Deno.args, processIo()));

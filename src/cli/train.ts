@@ -1,0 +1,166 @@
+/**
+ * `deno task train`: trains a network on MNIST, printing a line per epoch,
+ * and saves it (atomically, after every epoch).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { pixelStatistics } from "../data/batcher.ts";
+import { subset } from "../data/dataset.ts";
+import { loadMnist } from "../data/mnist.ts";
+import type { ActivationName } from "../kernels/kernels.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
+import { INIT_NAMES } from "../model/initializers.ts";
+import { saveNetwork } from "../model/model_file.ts";
+import { ACTIVATION_NAMES, Network } from "../model/network.ts";
+import { OPTIMIZER_NAMES } from "../model/optimizers.ts";
+import { fit } from "../train/fit.ts";
+import {
+  choiceOption,
+  intOption,
+  type Io,
+  numberOption,
+  processIo,
+  runCommand,
+  UsageError,
+} from "./_io.ts";
+import { ProgressBar } from "./progress.ts";
+
+const USAGE = `Usage: deno task train [options]
+
+Trains a fully connected network on MNIST and saves it.
+
+Options:
+  --sizes LIST        layer widths, input first        (default 784,128,64,10)
+  --activation NAME   ${ACTIVATION_NAMES.join(" | ")}   (default relu)
+  --init NAME         ${INIT_NAMES.join(" | ")}                (default he)
+  --epochs N          passes over the training set     (default 10)
+  --batch-size N      samples per update; 1 = per-sample SGD (default 64)
+  --lr X              learning rate                    (default 0.1)
+  --optimizer NAME    ${OPTIMIZER_NAMES.join(" | ")}                   (default sgd)
+  --momentum X        momentum coefficient             (default 0.9)
+  --standardize       standardize pixels with the training mean/std
+  --seed N            seed of weights and shuffles     (default 1)
+  --data DIR          directory holding the MNIST IDX files (raw or .gz)
+  --out FILE          where to save the model          (default mnist.safetensors)
+  --backend NAME      ${BACKEND_CHOICES.join(" | ")}             (default auto)
+  --threads N         native backend threads           (default: all cores)
+  --limit N           train on the first N samples only
+  --quiet             print only the summary
+  --help              show this help
+`;
+
+const pct = (x: number | undefined): string => x === undefined ? "-" : `${(x * 100).toFixed(2)}%`;
+
+/**
+ * Runs the train command.
+ *
+ * @param args Command-line arguments.
+ * @param io Output streams.
+ * @returns The exit code: 0 success, 1 failure, 2 usage error.
+ */
+export function train(args: string[], io: Io): Promise<number> {
+  return runCommand(io, USAGE, async () => {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        sizes: { type: "string", default: "784,128,64,10" },
+        activation: { type: "string", default: "relu" },
+        init: { type: "string", default: "he" },
+        epochs: { type: "string", default: "10" },
+        "batch-size": { type: "string", default: "64" },
+        lr: { type: "string", default: "0.1" },
+        optimizer: { type: "string", default: "sgd" },
+        momentum: { type: "string", default: "0.9" },
+        standardize: { type: "boolean", default: false },
+        seed: { type: "string", default: "1" },
+        data: { type: "string" },
+        out: { type: "string", default: "mnist.safetensors" },
+        backend: { type: "string", default: "auto" },
+        threads: { type: "string" },
+        limit: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const sizes = values.sizes.split(",").map((s) => intOption("sizes", s));
+    if (sizes.length < 2) {
+      throw new UsageError(`--sizes needs at least two widths, got "${values.sizes}"`);
+    }
+    const activation = choiceOption<ActivationName>(
+      "activation",
+      values.activation,
+      ACTIVATION_NAMES,
+    );
+    const init = choiceOption("init", values.init, INIT_NAMES);
+    const epochs = intOption("epochs", values.epochs);
+    const batchSize = intOption("batch-size", values["batch-size"]);
+    const learningRate = numberOption("lr", values.lr, Number.MIN_VALUE);
+    const optimizer = choiceOption("optimizer", values.optimizer, OPTIMIZER_NAMES);
+    const momentum = numberOption("momentum", values.momentum, 0, 0.999999);
+    const seed = intOption("seed", values.seed, true);
+    const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
+    const threads = values.threads === undefined ? undefined : intOption("threads", values.threads);
+    const limit = values.limit === undefined ? undefined : intOption("limit", values.limit);
+    const say = values.quiet ? () => {} : io.out;
+
+    const mnist = await loadMnist({ dir: values.data });
+    const trainSet = limit !== undefined && limit < mnist.train.count
+      ? subset(mnist.train, Array.from({ length: limit }, (_, i) => i))
+      : mnist.train;
+    if (sizes[0] !== trainSet.rows * trainSet.cols) {
+      throw new UsageError(
+        `--sizes starts with ${sizes[0]}, but the images have ${
+          trainSet.rows * trainSet.cols
+        } pixels`,
+      );
+    }
+    const preprocessing = values.standardize ? pixelStatistics(trainSet) : undefined;
+    const network = new Network({ sizes, activation, init, seed, backend, threads, preprocessing });
+    if (network.fallbackReason) io.err(`note: using the TS backend; ${network.fallbackReason}\n`);
+    say(`backend: ${network.backend}\n`);
+    say(`data: ${mnist.source} (${trainSet.count} train, ${mnist.test.count} test)\n`);
+    say(
+      `model: ${sizes.join("-")} ${activation}, ${init} init, ${optimizer} lr ${learningRate}, ` +
+        `batch ${batchSize}, ${epochs} epochs\n`,
+    );
+    const bar = io.isTerminal && !values.quiet ? new ProgressBar(io.out) : undefined;
+    const history = fit(network, trainSet, {
+      epochs,
+      batchSize,
+      optimizer,
+      learningRate,
+      momentum,
+      seed,
+      validationData: mnist.test,
+      onBatchEnd: bar && ((p) => bar.update(p)),
+      onEpochEnd: (m) => {
+        bar?.clear();
+        say(
+          `epoch ${String(m.epoch).padStart(3)}/${epochs}  ${m.seconds.toFixed(2).padStart(7)}s  ` +
+            `loss ${m.trainLoss.toFixed(4)}  train ${pct(m.trainAccuracy)}  ` +
+            `test ${pct(m.validationAccuracy)}\n`,
+        );
+      },
+    });
+    // One atomic write at the end: an interrupted run leaves any old file intact.
+    await saveNetwork(network, values.out);
+    const last = history.epochs.at(-1);
+    const total = history.epochs.reduce((s, m) => s + m.seconds, 0);
+    io.out(
+      `test accuracy ${pct(last?.validationAccuracy ?? network.evaluate(mnist.test).accuracy)} ` +
+        `after ${history.epochs.length} epochs (${total.toFixed(1)}s training)\n`,
+    );
+    io.out(`saved ${values.out}\n`);
+    return 0;
+  });
+}
+
+if (import.meta.main) Deno.exit(await train(Deno.args, processIo()));

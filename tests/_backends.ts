@@ -1,0 +1,57 @@
+// The backends every parity test runs on: TS always, native when built.
+
+import type { Kernels } from "../src/kernels/kernels.ts";
+import { loadNativeKernels } from "../src/kernels/native_kernels.ts";
+import { TsKernels } from "../src/kernels/ts_kernels.ts";
+
+const native = loadNativeKernels();
+
+/** The native kernels, or undefined when the library is not built. */
+export const nativeKernels: Kernels | undefined = native.kernels;
+/** Why native tests are skipped, when they are. */
+export const nativeSkipReason: string | undefined = native.reason;
+
+/** Backends to test, each with `ignore` set when unavailable (skips show up visibly). */
+export const backends: { name: string; kernels: Kernels | undefined; ignore: boolean }[] = [
+  { name: "ts", kernels: new TsKernels(), ignore: false },
+  { name: "native", kernels: nativeKernels, ignore: !nativeKernels },
+];
+
+/** Deterministic pseudo-random floats in [-1, 1). */
+export function randomFloats(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13, s ^= s >>> 17, s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** Largest absolute elementwise difference. */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= worst)) worst = d; // NaN counts as worst
+  }
+  return worst;
+}
+
+/** Throws with the maximum difference when it exceeds `tolerance` (relative to magnitude). */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  what: string,
+): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
+  }
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  const d = maxDiff(actual, expected);
+  if (!(d <= tolerance * scale)) {
+    throw new Error(`${what}: max difference ${d} exceeds ${tolerance} x scale ${scale}`);
+  }
+}

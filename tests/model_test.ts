@@ -1,0 +1,282 @@
+// Network behaviour on every backend: gradients, learning, determinism, and
+// the model file (round trip, corruption, version and shape checks).
+
+import { deepEqual, equal, match, notDeepEqual, ok, rejects, throws } from "node:assert/strict";
+import { Network } from "../src/model/network.ts";
+import { createOptimizer } from "../src/model/optimizers.ts";
+import {
+  loadNetwork,
+  networkFromBytes,
+  networkToBytes,
+  saveNetwork,
+} from "../src/model/model_file.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  ModelFormatError,
+} from "../src/model/safetensors.ts";
+import { fit } from "../src/train/fit.ts";
+import { ACTIVATION_NAMES } from "../src/model/network.ts";
+import { backends, randomFloats } from "./_backends.ts";
+
+/** A small separable problem: the class is the index of the brightest of 4 pixel pairs. */
+function toyData(
+  count: number,
+  seed: number,
+): { images: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number } {
+  const noise = randomFloats(count * 8, seed);
+  const images = new Uint8Array(count * 8);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const y = i % 4;
+    labels[i] = y;
+    for (let j = 0; j < 8; j++) {
+      images[i * 8 + j] = Math.round(60 + 50 * noise[i * 8 + j] + (j >> 1 === y ? 120 : 0));
+    }
+  }
+  return { images, labels, count, rows: 2, cols: 4 };
+}
+
+for (const { name, kernels, ignore } of backends) {
+  Deno.test({
+    name: `${name}: backward pass matches finite differences for every activation`,
+    ignore,
+    fn(): void {
+      for (const activation of ACTIVATION_NAMES) {
+        const net = new Network({
+          sizes: [5, 7, 6, 3],
+          activation,
+          init: "xavier",
+          seed: 3,
+          backend: kernels,
+        });
+        net.biases[0].set(randomFloats(7, 11).map((v) => v * 0.3));
+        const rows = 4;
+        const x = randomFloats(rows * 5, 21);
+        const y = new Int32Array([0, 2, 1, 2]);
+        net.computeGradients(x, y, rows);
+        const analytic = net.grads.slice();
+        const loss = (): number => net.computeGradients(x, y, rows).loss / rows;
+        const eps = 1e-3;
+        let worst = 0;
+        for (let i = 0; i < net.params.length; i += 3) {
+          const saved = net.params[i];
+          net.params[i] = saved + eps;
+          const up = loss();
+          net.params[i] = saved - eps;
+          const down = loss();
+          net.params[i] = saved;
+          const numeric = (up - down) / (2 * eps);
+          const error = Math.abs(numeric - analytic[i]) /
+            (Math.max(Math.abs(numeric), Math.abs(analytic[i])) + 1e-2);
+          worst = Math.max(worst, error);
+        }
+        ok(worst < 2e-2, `${activation}: worst relative gradient error ${worst}`);
+      }
+    },
+  });
+
+  Deno.test({
+    name: `${name}: training lowers the loss and learns a toy problem (batch 1 and 16)`,
+    ignore,
+    fn(): void {
+      const data = toyData(200, 5);
+      for (const [batchSize, optimizer] of [[1, "sgd"], [16, "momentum"]] as const) {
+        const net = new Network({ sizes: [8, 16, 4], seed: 2, backend: kernels });
+        const before = net.evaluate(data);
+        const history = fit(net, data, {
+          epochs: 8,
+          batchSize,
+          optimizer,
+          learningRate: batchSize === 1 ? 0.02 : 0.05,
+        });
+        const after = net.evaluate(data);
+        ok(after.loss < before.loss / 2, `loss ${before.loss} -> ${after.loss}`);
+        ok(after.accuracy > 0.95, `accuracy ${after.accuracy}`);
+        ok(history.epochs[7].trainLoss < history.epochs[0].trainLoss);
+        equal(after.confusion.flat().reduce((a, b) => a + b), 200);
+      }
+    },
+  });
+
+  Deno.test({
+    name: `${name}: the same seed gives the same weights and the same loss curve`,
+    ignore,
+    fn(): void {
+      const run = (seed: number): number[] => {
+        const net = new Network({ sizes: [8, 12, 4], seed, backend: kernels });
+        const h = fit(net, toyData(64, 1), { epochs: 3, batchSize: 8, seed, learningRate: 0.1 });
+        return [...net.params.subarray(0, 20), ...h.epochs.map((e) => e.trainLoss)];
+      };
+      deepEqual(run(7), run(7));
+      notDeepEqual(run(7), run(8));
+    },
+  });
+
+  Deno.test({
+    name: `${name}: save then load gives identical predictions and probabilities`,
+    ignore,
+    async fn(): Promise<void> {
+      const net = new Network({
+        sizes: [8, 5, 4],
+        activation: "tanh",
+        seed: 4,
+        backend: kernels,
+        preprocessing: { mean: 0.2, std: 0.4 },
+      });
+      const data = toyData(30, 2);
+      fit(net, data, { epochs: 2, batchSize: 4 });
+      const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+      try {
+        await saveNetwork(net, path);
+        const copy = await loadNetwork(path, { backend: kernels });
+        deepEqual(copy.sizes, net.sizes);
+        equal(copy.activation, "tanh");
+        deepEqual(copy.preprocessing, net.preprocessing);
+        deepEqual(copy.params, net.params);
+        deepEqual(copy.predict(data.images), net.predict(data.images));
+        deepEqual(copy.predictProba(data.images), net.predictProba(data.images));
+      } finally {
+        await Deno.remove(path);
+      }
+    },
+  });
+}
+
+Deno.test("predictProba() rows sum to 1 and agree with predict() on floats and bytes", () => {
+  const net = new Network({ sizes: [8, 6, 4], seed: 9, backend: "ts" });
+  const data = toyData(1203, 3); // more than one inference chunk
+  const p = net.predictProba(data.images);
+  const labels = net.predict(data.images);
+  for (let i = 0; i < data.count; i++) {
+    const row = p.subarray(i * 4, i * 4 + 4);
+    ok(Math.abs(row.reduce((a, b) => a + b) - 1) < 1e-5);
+    equal(labels[i], row.indexOf(Math.max(...row)));
+  }
+  const floats = Float32Array.from(data.images, (v) => v / 255);
+  deepEqual(net.predict(floats), labels);
+  throws(() => net.predict(new Float32Array(7)), /not a whole number of 8-feature samples/);
+});
+
+Deno.test("Network rejects bad options and short buffers with clear errors", () => {
+  throws(() => new Network({ sizes: [784] }), /at least two positive integers/);
+  throws(() => new Network({ sizes: [4, 0, 2] }), RangeError);
+  throws(
+    () => new Network({ sizes: [4, 2], activation: "gelu" as "relu" }),
+    /Unknown activation "gelu"/,
+  );
+  throws(() => new Network({ sizes: [4, 2], init: "zero" as "he" }), /Unknown initializer/);
+  throws(() => new Network({ sizes: [4, 2], backend: "gpu" as "ts" }), /Unknown backend "gpu"/);
+  throws(() => new Network({ sizes: [4, 2], threads: 0 }), /Thread count/);
+  const net = new Network({ sizes: [4, 2], backend: "ts" });
+  throws(() => net.forward(new Float32Array(7), 2), /Input holds 7 values, but 2 rows of 4 need 8/);
+  throws(
+    () =>
+      net.trainBatch(
+        new Float32Array(8),
+        new Int32Array(1),
+        2,
+        createOptimizer({ type: "sgd", learningRate: 1 }),
+      ),
+    RangeError,
+  );
+  throws(
+    () =>
+      net.trainBatch(
+        new Float32Array(4),
+        new Int32Array([5]),
+        1,
+        createOptimizer({ type: "sgd", learningRate: 1 }),
+      ),
+    /label 5/,
+  );
+  throws(() => createOptimizer({ type: "sgd", learningRate: -1 }), RangeError);
+  throws(() => createOptimizer({ type: "momentum", learningRate: 1, momentum: 1 }), RangeError);
+  throws(
+    () =>
+      fit(net, { images: new Uint8Array(4), labels: null, count: 1, rows: 2, cols: 2 }, {
+        epochs: 1,
+      }),
+    TypeError,
+  );
+  throws(
+    () =>
+      fit(
+        net,
+        { images: new Uint8Array(9), labels: new Uint8Array(1), count: 1, rows: 3, cols: 3 },
+        { epochs: 1 },
+      ),
+    /9 features/,
+  );
+});
+
+Deno.test("fit() callbacks receive metrics and can stop training", () => {
+  const net = new Network({ sizes: [8, 4], backend: "ts" });
+  const seen: number[] = [];
+  const history = fit(net, toyData(40, 1), {
+    epochs: 5,
+    batchSize: 10,
+    validationData: toyData(12, 2),
+    onBatchEnd: (p) => seen.push(p.batch),
+    onEpochEnd: (m, stop) => {
+      ok(m.validationAccuracy! >= 0 && m.seconds >= 0 && Number.isFinite(m.trainLoss));
+      if (m.epoch === 2) stop();
+    },
+  });
+  equal(history.epochs.length, 2);
+  equal(history.stopped, true);
+  deepEqual(seen, [1, 2, 3, 4, 1, 2, 3, 4]);
+});
+
+Deno.test("model files that are truncated, corrupted, of another version or shape are rejected", () => {
+  const net = new Network({ sizes: [4, 3, 2], backend: "ts" });
+  const good = networkToBytes(net);
+  const rejectsWith = (bytes: Uint8Array, pattern: RegExp): void => {
+    throws(() => networkFromBytes(bytes, "m.safetensors", { backend: "ts" }), (e: Error) => {
+      equal(e instanceof ModelFormatError, true, e.message);
+      match(e.message, /"m\.safetensors"/);
+      match(e.message, pattern);
+      return true;
+    });
+  };
+  rejectsWith(good.subarray(0, 5), /fewer than the 8-byte header length/);
+  rejectsWith(good.subarray(0, 40), /exceeds the file's 40 bytes/);
+  rejectsWith(good.subarray(0, good.length - 4), /truncated/);
+  const garbled = good.slice();
+  garbled[8] = 0x78; // "x" where the JSON object opens
+  rejectsWith(garbled, /JSON header is corrupt/);
+  const rewrite = (
+    edit: (
+      meta: Record<string, string>,
+      t: Map<string, { shape: number[]; data: Float32Array }>,
+    ) => void,
+  ): Uint8Array => {
+    const file = decodeSafetensors(good, "m");
+    edit(file.metadata, file.tensors);
+    return encodeSafetensors(file);
+  };
+  rejectsWith(rewrite((m) => (m.format_version = "2")), /format_version "2" is not supported/);
+  rejectsWith(rewrite((m) => (m.format = "other")), /metadata "format"/);
+  rejectsWith(rewrite((m) => (m.sizes = "4,x")), /metadata "sizes"/);
+  rejectsWith(
+    rewrite((m) => (m.sizes = "4,5,2")),
+    /shape \[3,4\], but sizes \[4,5,2\] need \[5,4\]/,
+  );
+  rejectsWith(rewrite((_, t) => t.delete("layers.1.bias")), /holds 3 tensors/);
+  rejectsWith(rewrite((m) => (m.activation = "softplus")), /metadata "activation"/);
+  deepEqual(networkFromBytes(good, "m", { backend: "ts" }).params, net.params);
+});
+
+Deno.test("saveNetwork() writes atomically and leaves no temporary files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const net = new Network({ sizes: [4, 2], backend: "ts" });
+    await saveNetwork(net, `${dir}/model.safetensors`);
+    await saveNetwork(net, `${dir}/model.safetensors`);
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["model.safetensors"]);
+    await rejects(saveNetwork(net, `${dir}/missing/model.safetensors`), Deno.errors.NotFound);
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["model.safetensors"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
