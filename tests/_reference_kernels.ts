@@ -3,6 +3,7 @@
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
+import { mlpSgdStepComposed, mlpWorkSize } from "../src/kernels/_mlp_step.ts";
 
 function activate(z: number, code: number): number {
   switch (code) {
@@ -105,4 +106,20 @@ export const referenceKernels: Kernels = {
       if (outLabels && labels) outLabels[i] = labels[indices[i]];
     }
   },
+  mlpSgdStep(params, work, sizes, layers, input, labels, rows, activation, lr, stats): void {
+    mlpSgdStepComposed(
+      referenceKernels,
+      params,
+      work,
+      sizes,
+      layers,
+      input,
+      labels,
+      rows,
+      activation,
+      lr,
+      stats,
+    );
+  },
+  mlpWorkSize: mlpWorkSize,
 };

@@ -151,4 +151,28 @@ export interface Kernels {
     scale: number,
     shift: number,
   ): void;
+
+  /**
+   * One plain-SGD step of a dense stack in a single call: forward,
+   * softmax + cross-entropy, backward, and the update applied straight to
+   * the weights. `params` holds, per layer, weights (out,in) then bias (out);
+   * `sizes` has `layers + 1` widths; hidden layers use `activation`, the last
+   * is linear. `work` holds at least {@link mlpWorkSize} floats. Adds the
+   * loss sum and correct count to `stats` like {@link softmaxCrossEntropy}.
+   */
+  mlpSgdStep(
+    params: Float32Array,
+    work: Float32Array,
+    sizes: Int32Array,
+    layers: number,
+    input: Float32Array,
+    labels: Int32Array,
+    rows: number,
+    activation: number,
+    lr: number,
+    stats: Float64Array,
+  ): void;
+
+  /** Floats of work space {@link mlpSgdStep} needs for `rows` samples. */
+  mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number;
 }

@@ -1,15 +1,30 @@
 /**
- * The native backend (C kernels through FFI).
+ * The native backend: the C kernels of `native/` through `Deno.dlopen`.
+ * Every call is checked here first (lengths, shapes, indices, labels), so no
+ * kernel can read or write out of bounds: a wrong size is a `RangeError`.
  *
  * @module
  */
 
+import { openNativeLibrary } from "../ffi/load.ts";
+import type { NativeSymbols } from "../ffi/symbols.ts";
+import {
+  checkActivation,
+  checkDim,
+  checkGather,
+  checkGemm,
+  checkLabels,
+  checkLength,
+} from "./_check.ts";
+import { checkMlpStep, mlpWorkSize } from "./_mlp_step.ts";
 import type { Kernels } from "./kernels.ts";
+
+const ISA_NAMES = ["generic SIMD", "AVX2+FMA", "AVX-512"];
 
 /** The native kernels, or why they cannot be used. */
 export interface NativeLoadResult {
   /** The kernels when the library loaded. */
-  kernels?: Kernels;
+  kernels?: NativeKernels;
   /** Why it did not, and how to fix that. */
   reason?: string;
 }
@@ -17,9 +32,247 @@ export interface NativeLoadResult {
 /**
  * Loads the native kernels if the shared library is built and FFI allowed.
  *
- * @param _threads Thread count (default: all cores).
- * @returns The kernels or the reason they are unavailable.
+ * @param threads Worker threads (default: all cores).
+ * @returns The kernels, or the reason they are unavailable.
+ * @throws {Error} If the library is present but broken (see `openNativeLibrary`).
+ * @example Use native when built
+ * ```ts
+ * import { loadNativeKernels } from "./native_kernels.ts";
+ * const { kernels, reason } = loadNativeKernels();
+ * console.log(kernels ? kernels.description : reason);
+ * ```
  */
-export function loadNativeKernels(_threads?: number): NativeLoadResult {
-  return { reason: "the native library is not built yet (run `deno task build`)" };
+export function loadNativeKernels(threads?: number): NativeLoadResult {
+  const library = openNativeLibrary();
+  if (!library.ok) return { reason: library.reason };
+  return { kernels: new NativeKernels(library.symbols, threads) };
+}
+
+/**
+ * Kernels backed by the C library (SIMD GEMM, worker threads).
+ *
+ * The library keeps one worker pool per process; the most recently created
+ * `NativeKernels` sets its size.
+ *
+ * @example Multiply on the native backend when it is built
+ * ```ts
+ * import { loadNativeKernels } from "./native_kernels.ts";
+ * const k = loadNativeKernels(1).kernels;
+ * if (k) {
+ *   const c = new Float32Array(1);
+ *   k.gemm(false, false, 1, 1, 2, 1, new Float32Array([1, 2]), new Float32Array([3, 4]), 0, c);
+ *   console.log(c[0]); // 11
+ * }
+ * ```
+ */
+export class NativeKernels implements Kernels {
+  /** Always `"native"`. */
+  readonly name = "native" as const;
+  readonly #lib: NativeSymbols;
+
+  /**
+   * Wraps loaded symbols; prefer {@link loadNativeKernels}.
+   *
+   * @param lib The library's symbols.
+   * @param threads Worker threads (default: all cores).
+   */
+  constructor(lib: NativeSymbols, threads?: number) {
+    this.#lib = lib;
+    lib.mnd_set_threads(threads ?? lib.mnd_cpu_count());
+  }
+
+  /** Threads the GEMM computes with. */
+  get threads(): number {
+    return this.#lib.mnd_threads();
+  }
+
+  /** Instruction set the GEMM uses on this CPU. */
+  get isa(): string {
+    return ISA_NAMES[this.#lib.mnd_isa()] ?? "unknown";
+  }
+
+  /** E.g. `"native (AVX-512, 2 threads)"`. */
+  get description(): string {
+    const t = this.threads;
+    return `native (${this.isa}, ${t} thread${t === 1 ? "" : "s"})`;
+  }
+
+  /** See {@link Kernels.gemm}. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void {
+    checkGemm(m, n, k, a, b, c);
+    this.#lib.mnd_gemm(+transA, +transB, m, n, k, alpha, a, b, beta, c);
+  }
+
+  /** See {@link Kernels.biasActivationForward}. */
+  biasActivationForward(
+    x: Float32Array,
+    bias: Float32Array,
+    rows: number,
+    cols: number,
+    activation: number,
+  ): void {
+    const op = "biasActivationForward";
+    checkDim(op, "rows", rows);
+    checkDim(op, "cols", cols);
+    checkLength(op, "x", x, rows * cols);
+    checkLength(op, "bias", bias, cols);
+    checkActivation(op, activation);
+    this.#lib.mnd_bias_act_forward(x, bias, rows, cols, activation);
+  }
+
+  /** See {@link Kernels.activationBackward}. */
+  activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void {
+    const op = "activationBackward";
+    checkDim(op, "n", n);
+    checkLength(op, "grad", grad, n);
+    checkLength(op, "out", out, n);
+    checkActivation(op, activation);
+    this.#lib.mnd_act_backward(grad, out, n, activation);
+  }
+
+  /** See {@link Kernels.softmaxCrossEntropy}. */
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    grad: Float32Array,
+    rows: number,
+    cols: number,
+    gradScale: number,
+    stats: Float64Array,
+  ): void {
+    const op = "softmaxCrossEntropy";
+    checkDim(op, "rows", rows);
+    checkDim(op, "cols", cols);
+    checkLength(op, "logits", logits, rows * cols);
+    checkLength(op, "grad", grad, rows * cols);
+    checkLength(op, "labels", labels, rows);
+    checkLength(op, "stats", stats, 2);
+    checkLabels(labels, rows, cols);
+    this.#lib.mnd_softmax_xent(logits, labels, grad, rows, cols, gradScale, stats);
+  }
+
+  /** See {@link Kernels.softmax}. */
+  softmax(x: Float32Array, rows: number, cols: number): void {
+    checkDim("softmax", "rows", rows);
+    checkDim("softmax", "cols", cols);
+    checkLength("softmax", "x", x, rows * cols);
+    this.#lib.mnd_softmax(x, rows, cols);
+  }
+
+  /** See {@link Kernels.columnSums}. */
+  columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void {
+    checkDim("columnSums", "rows", rows);
+    checkDim("columnSums", "cols", cols);
+    checkLength("columnSums", "out", out, cols);
+    checkLength("columnSums", "x", x, rows * cols);
+    this.#lib.mnd_column_sums(out, x, rows, cols, beta);
+  }
+
+  /** See {@link Kernels.sgdStep}. */
+  sgdStep(
+    params: Float32Array,
+    grads: Float32Array,
+    n: number,
+    lr: number,
+    weightDecay: number,
+  ): void {
+    checkDim("sgdStep", "n", n);
+    checkLength("sgdStep", "params", params, n);
+    checkLength("sgdStep", "grads", grads, n);
+    this.#lib.mnd_sgd_step(params, grads, n, lr, weightDecay);
+  }
+
+  /** See {@link Kernels.momentumStep}. */
+  momentumStep(
+    params: Float32Array,
+    grads: Float32Array,
+    velocity: Float32Array,
+    n: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void {
+    checkDim("momentumStep", "n", n);
+    checkLength("momentumStep", "params", params, n);
+    checkLength("momentumStep", "grads", grads, n);
+    checkLength("momentumStep", "velocity", velocity, n);
+    this.#lib.mnd_momentum_step(params, grads, velocity, n, lr, momentum, weightDecay, +nesterov);
+  }
+
+  /** See {@link Kernels.gatherBatch}. */
+  gatherBatch(
+    out: Float32Array,
+    outLabels: Int32Array | null,
+    pixels: Uint8Array,
+    labels: Uint8Array | null,
+    indices: Int32Array,
+    count: number,
+    features: number,
+    scale: number,
+    shift: number,
+  ): void {
+    checkGather(out, outLabels, pixels, labels, indices, count, features);
+    const withLabels = outLabels !== null && labels !== null;
+    this.#lib.mnd_gather_batch(
+      out,
+      withLabels ? outLabels : null,
+      pixels,
+      withLabels ? labels : null,
+      indices,
+      count,
+      features,
+      scale,
+      shift,
+    );
+  }
+
+  /** See {@link Kernels.mlpSgdStep}. */
+  mlpSgdStep(
+    params: Float32Array,
+    work: Float32Array,
+    sizes: Int32Array,
+    layers: number,
+    input: Float32Array,
+    labels: Int32Array,
+    rows: number,
+    activation: number,
+    lr: number,
+    stats: Float64Array,
+  ): void {
+    checkMlpStep(params, work, sizes, layers, input, labels, rows, activation, stats);
+    this.#lib.mnd_mlp_sgd_step(
+      params,
+      work,
+      sizes,
+      layers,
+      input,
+      labels,
+      rows,
+      activation,
+      lr,
+      stats,
+    );
+  }
+
+  /** See {@link Kernels.mlpWorkSize}. */
+  mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number {
+    return mlpWorkSize(sizes, layers, rows);
+  }
+
+  /** Restricts the GEMM to an instruction set (0 generic, 1 AVX2, 2 AVX-512) for benchmarks; returns the one in use. */
+  forceIsa(isa: number): number {
+    return this.#lib.mnd_force_isa(isa);
+  }
 }

@@ -15,6 +15,7 @@ import {
 import type { Kernels } from "./kernels.ts";
 import { LEAKY_RELU_SLOPE } from "./kernels.ts";
 import { gemmTs } from "./ts_gemm.ts";
+import { checkMlpStep, mlpSgdStepComposed, mlpWorkSize } from "./_mlp_step.ts";
 
 /**
  * Kernels in portable TypeScript: a cache-blocked GEMM on packed panels and
@@ -248,5 +249,39 @@ export class TsKernels implements Kernels {
       for (let j = 0; j < features; j++) out[dst + j] = pixels[src + j] * scale + shift;
       if (outLabels && labels) outLabels[i] = labels[s];
     }
+  }
+
+  /** See {@link Kernels.mlpSgdStep}. */
+  mlpSgdStep(
+    params: Float32Array,
+    work: Float32Array,
+    sizes: Int32Array,
+    layers: number,
+    input: Float32Array,
+    labels: Int32Array,
+    rows: number,
+    activation: number,
+    lr: number,
+    stats: Float64Array,
+  ): void {
+    checkMlpStep(params, work, sizes, layers, input, labels, rows, activation, stats);
+    mlpSgdStepComposed(
+      this,
+      params,
+      work,
+      sizes,
+      layers,
+      input,
+      labels,
+      rows,
+      activation,
+      lr,
+      stats,
+    );
+  }
+
+  /** See {@link Kernels.mlpWorkSize}. */
+  mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number {
+    return mlpWorkSize(sizes, layers, rows);
   }
 }

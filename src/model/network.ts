@@ -95,6 +95,8 @@ export class Network {
   /** deltas[l] is dLoss/dz for layer l's pre-activation. */
   #deltas: Float32Array[] = [];
   #labels = new Int32Array(0);
+  readonly #sizes: Int32Array;
+  #fusedWork = new Float32Array(0);
   #input = new Float32Array(0);
   readonly #stats = new Float64Array(2);
 
@@ -125,6 +127,7 @@ export class Network {
       );
     }
     this.sizes = Object.freeze(sizes);
+    this.#sizes = Int32Array.from(sizes);
     this.activation = activation;
     this.#code = ACTIVATION_CODES[activation];
     this.preprocessing = { ...(options.preprocessing ?? UNIT_SCALE) };
@@ -236,8 +239,29 @@ export class Network {
     optimizer: Optimizer,
   ): { loss: number; correct: number } {
     this.#stats.fill(0);
-    this.#lossAndGradients(input, labels, rows);
-    optimizer.step(this.kernels, this.params, this.grads);
+    if (optimizer.type === "sgd" && optimizer.weightDecay === 0) {
+      // Plain SGD folds the update into the weight-gradient GEMM: one kernel
+      // call per batch and no gradient arena (so `grads` is not updated).
+      this.#checkInput(input, rows);
+      const layers = this.sizes.length - 1;
+      const need = this.kernels.mlpWorkSize(this.#sizes, layers, rows);
+      if (this.#fusedWork.length < need) this.#fusedWork = new Float32Array(need);
+      this.kernels.mlpSgdStep(
+        this.params,
+        this.#fusedWork,
+        this.#sizes,
+        layers,
+        input,
+        labels,
+        rows,
+        this.#code,
+        optimizer.learningRate,
+        this.#stats,
+      );
+    } else {
+      this.#lossAndGradients(input, labels, rows);
+      optimizer.step(this.kernels, this.params, this.grads);
+    }
     return { loss: this.#stats[0], correct: this.#stats[1] };
   }
 

@@ -33,6 +33,8 @@ export interface Optimizer {
   readonly type: OptimizerName;
   /** Step size; may be changed between steps (schedules). */
   learningRate: number;
+  /** L2 penalty added to the gradient. */
+  readonly weightDecay: number;
   /**
    * Applies one update to `params` from `grads` (equal lengths).
    *
@@ -70,6 +72,7 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       return {
         type,
         learningRate,
+        weightDecay,
         step(kernels, params, grads): void {
           kernels.sgdStep(params, grads, params.length, this.learningRate, weightDecay);
         },
@@ -84,6 +87,7 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       return {
         type,
         learningRate,
+        weightDecay,
         step(kernels, params, grads): void {
           if (velocity.length !== params.length) velocity = new Float32Array(params.length);
           kernels.momentumStep(

@@ -1,0 +1,75 @@
+//! Builds the native kernels: native/*.c -> zig-out/lib/libmnist_dnn.{so,dylib,dll}.
+//!
+//!   zig build -Doptimize=ReleaseFast     the shared library
+//!   zig build test                       C tests: optimized vs naive kernels
+//!   zig build test -Dsanitize=true       the same under UBSan, plus ASan+UBSan
+//!                                        with the system C compiler when found
+//!   zig build -Dtarget=aarch64-linux     cross-compile (any supported target)
+const std = @import("std");
+
+const sources = [_][]const u8{
+    "native/gemm.c",
+    "native/gemm_avx512_8x32.c",
+    "native/gemm_avx2_6x16.c",
+    "native/gemm_generic_4x16.c",
+    "native/nn.c",
+    "native/optim.c",
+    "native/mlp.c",
+    "native/pool.c",
+};
+
+const flags = [_][]const u8{
+    "-std=c11",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-fvisibility=hidden",
+    // Keep IEEE semantics (NaN checks, no reassociation): speed comes from
+    // explicit SIMD and blocking, not from relaxed math.
+    "-fno-fast-math",
+};
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+    const sanitize = b.option(bool, "sanitize", "Run the C tests with UBSan (and ASan via the system cc)") orelse false;
+
+    const lib_mod = b.createModule(.{
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+        .sanitize_c = .off,
+    });
+    lib_mod.addIncludePath(b.path("native"));
+    lib_mod.addCSourceFiles(.{ .files = &sources, .flags = &flags });
+    const lib = b.addLibrary(.{ .linkage = .dynamic, .name = "mnist_dnn", .root_module = lib_mod });
+    b.installArtifact(lib);
+
+    const test_mod = b.createModule(.{
+        .target = target,
+        .optimize = if (sanitize) .Debug else optimize,
+        .link_libc = true,
+        .sanitize_c = if (sanitize) .full else .off,
+    });
+    test_mod.addIncludePath(b.path("native"));
+    test_mod.addCSourceFiles(.{ .files = &sources, .flags = &flags });
+    test_mod.addCSourceFiles(.{ .files = &.{"native/kernels_test.c"}, .flags = &flags });
+    const test_exe = b.addExecutable(.{ .name = "kernels_test", .root_module = test_mod });
+    const test_step = b.step("test", "Run the C kernel tests (optimized vs naive over a size sweep)");
+    test_step.dependOn(&b.addRunArtifact(test_exe).step);
+
+    // Zig ships no AddressSanitizer runtime; the system compiler usually does.
+    if (sanitize) {
+        if (b.findProgram(&.{ "cc", "clang", "gcc" }, &.{})) |cc| {
+            const asan = b.addSystemCommand(&.{ cc, "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1", "-Inative", "-pthread" });
+            asan.addArgs(&flags);
+            for (sources) |file| asan.addFileArg(b.path(file));
+            asan.addFileArg(b.path("native/kernels_test.c"));
+            asan.addArgs(&.{ "-lm", "-o" });
+            const exe = asan.addOutputFileArg("kernels_test_asan");
+            const run = std.Build.Step.Run.create(b, "run kernels_test under ASan+UBSan");
+            run.addFileArg(exe);
+            test_step.dependOn(&run.step);
+        } else |_| {}
+    }
+}

@@ -1,0 +1,26 @@
+// Micro-kernel contract shared by gemm.c and the gemm_<isa>_<tile>.c files.
+#ifndef MNIST_DNN_GEMM_INTERNAL_H
+#define MNIST_DNN_GEMM_INTERNAL_H
+
+#include <stdint.h>
+
+// Computes one full MR x NR tile: C = alpha * Ap * Bp + beta * C, where Ap
+// is a packed A micro-panel (kc x MR, ap[p*MR + r]) and Bp a packed B
+// micro-panel (kc x NR, bp[p*NR + j]), both 64-byte aligned. beta == 0 must
+// not read C. C rows are ldc floats apart.
+typedef void (*mnd_ukernel_fn)(int32_t kc, const float *ap, const float *bp,
+                               float *c, int32_t ldc, float alpha, float beta);
+
+typedef struct {
+  mnd_ukernel_fn run;
+  int32_t mr, nr;
+  int32_t isa; // MND_ISA_*
+} mnd_ukernel;
+
+extern const mnd_ukernel mnd_ukernel_generic;
+#if defined(__x86_64__)
+extern const mnd_ukernel mnd_ukernel_avx2;
+extern const mnd_ukernel mnd_ukernel_avx512;
+#endif
+
+#endif

@@ -1,0 +1,206 @@
+// C-side tests: every optimized kernel against its naive twin over a size
+// sweep with awkward edges (1, 7, 33, 784), on every instruction set this
+// CPU supports, with 1 and 2 threads. Prints "N passed, N failed".
+#include "kernels.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+static void check(int ok, const char *what, double diff) {
+  if (ok) {
+    passed++;
+  } else {
+    failed++;
+    printf("FAIL %s (max difference %g)\n", what, diff);
+  }
+}
+
+static unsigned rng = 12345;
+static float uniform(void) {
+  rng = rng * 1103515245u + 12345u;
+  return (float)((rng >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static float *randoms(size_t n) {
+  float *p = malloc((n ? n : 1) * sizeof(float));
+  for (size_t i = 0; i < n; i++)
+    p[i] = uniform();
+  return p;
+}
+
+static double max_rel_diff(const float *a, const float *b, size_t n) {
+  double worst = 0, scale = 1;
+  for (size_t i = 0; i < n; i++)
+    scale = fmax(scale, fabs(b[i]));
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - b[i]);
+    if (!(d <= worst))
+      worst = d; // NaN propagates as a failure
+  }
+  return worst / scale;
+}
+
+// ---- GEMM --------------------------------------------------------------------
+
+static void test_gemm_shape(int m, int n, int k, int ta, int tb, float alpha,
+                            float beta, const char *isa) {
+  float *a = randoms((size_t)m * k), *b = randoms((size_t)k * n);
+  float *c1 = randoms((size_t)m * n);
+  float *c2 = malloc((size_t)m * n * sizeof(float));
+  if (beta == 0.0f)
+    for (size_t i = 0; i < (size_t)m * n; i++)
+      c1[i] = NAN; // beta == 0 must ignore the old contents
+  memcpy(c2, c1, (size_t)m * n * sizeof(float));
+  mnd_gemm(ta, tb, m, n, k, alpha, a, b, beta, c1);
+  mnd_gemm_naive(ta, tb, m, n, k, alpha, a, b, beta, c2);
+  double d = max_rel_diff(c1, c2, (size_t)m * n);
+  char what[160];
+  snprintf(what, sizeof what, "gemm %s %dx%dx%d ta=%d tb=%d a=%g b=%g", isa,
+           m, n, k, ta, tb, alpha, beta);
+  check(d <= 2e-6 * sqrt(k + 1.0) * 4, what, d);
+  free(a), free(b), free(c1), free(c2);
+}
+
+static void test_gemm(void) {
+  static const int sizes[] = {1, 7, 33, 784};
+  static const int isas[] = {MND_ISA_GENERIC, MND_ISA_AVX2, MND_ISA_AVX512};
+  static const char *names[] = {"generic", "avx2", "avx512"};
+  for (int s = 0; s < 3; s++) {
+    if (mnd_force_isa(isas[s]) != isas[s])
+      continue; // not supported on this CPU
+    for (int threads = 1; threads <= 2; threads++) {
+      mnd_set_threads(threads);
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+          for (int l = 0; l < 4; l++)
+            for (int t = 0; t < 4; t++)
+              if (i + j + l < 9) // all three 784: naive is too slow
+                test_gemm_shape(sizes[i], sizes[j], sizes[l], t & 1, t >> 1,
+                              t == 3 ? -0.5f : 1.0f, t == 1 ? 0.7f : 0.0f,
+                              names[s]);
+      // MNIST training shapes and a block-crossing square.
+      test_gemm_shape(64, 128, 784, 0, 1, 1, 0, names[s]);
+      test_gemm_shape(128, 784, 64, 1, 0, 1, 0, names[s]);
+      test_gemm_shape(64, 784, 128, 0, 0, 1, 0, names[s]);
+      test_gemm_shape(300, 300, 300, 0, 0, 1, 1, names[s]);
+    }
+  }
+  mnd_force_isa(MND_ISA_AVX512);
+}
+
+static void test_gemm_thread_invariance(void) {
+  const int m = 64, n = 784, k = 128;
+  float *a = randoms((size_t)m * k), *b = randoms((size_t)k * n);
+  float *c1 = calloc((size_t)m * n, sizeof(float));
+  float *c2 = calloc((size_t)m * n, sizeof(float));
+  mnd_set_threads(1);
+  mnd_gemm(0, 0, m, n, k, 1, a, b, 0, c1);
+  mnd_set_threads(2);
+  mnd_gemm(0, 0, m, n, k, 1, a, b, 0, c2);
+  check(memcmp(c1, c2, (size_t)m * n * sizeof(float)) == 0,
+        "gemm is bit-identical with 1 and 2 threads",
+        max_rel_diff(c1, c2, (size_t)m * n));
+  free(a), free(b), free(c1), free(c2);
+}
+
+// ---- layers, loss, optimizers ---------------------------------------------
+
+static void test_softmax_xent(void) {
+  const int rows = 7, cols = 33;
+  float *z = randoms((size_t)rows * cols), *g = randoms((size_t)rows * cols);
+  z[5] = 1000.0f; // must not overflow
+  int32_t labels[7] = {5, 5, 32, 1, 2, 3, 4}; // row 0: argmax is column 5
+  double stats[2] = {0, 0};
+  mnd_softmax_xent(z, labels, g, rows, cols, 1.0f, stats);
+  double worst = 0;
+  for (int i = 0; i < rows; i++) {
+    double s = 0;
+    for (int j = 0; j < cols; j++)
+      s += g[i * cols + j];
+    worst = fmax(worst, fabs(s)); // softmax - onehot sums to 0
+  }
+  check(worst < 1e-5 && isfinite(stats[0]) && stats[1] >= 1,
+        "softmax_xent gradient rows sum to 0, loss finite", worst);
+  free(z), free(g);
+}
+
+static void test_mlp_step_matches_composed_ops(void) {
+  // One fused SGD step equals forward + backward + update done op by op.
+  int32_t sizes[4] = {33, 7, 5, 3};
+  const int layers = 3, rows = 4;
+  size_t total = 0;
+  for (int l = 1; l <= layers; l++)
+    total += (size_t)sizes[l] * sizes[l - 1] + sizes[l];
+  float *p1 = randoms(total), *p2 = malloc(total * sizeof(float));
+  memcpy(p2, p1, total * sizeof(float));
+  float *x = randoms((size_t)rows * sizes[0]);
+  int32_t labels[4] = {0, 2, 1, 2};
+  float *work = malloc(mnd_mlp_work_size(sizes, layers, rows) * sizeof(float));
+  double s1[2] = {0, 0}, s2[2] = {0, 0};
+  mnd_mlp_sgd_step(p1, work, sizes, layers, x, labels, rows, MND_ACT_TANH,
+                   0.1f, s1);
+
+  float *acts[4], *deltas[4], *grads = calloc(total, sizeof(float));
+  float *w[4], *b[4], *gw[4], *gb[4];
+  size_t off = 0;
+  acts[0] = x;
+  for (int l = 1; l <= layers; l++) {
+    w[l] = p2 + off, gw[l] = grads + off;
+    off += (size_t)sizes[l] * sizes[l - 1];
+    b[l] = p2 + off, gb[l] = grads + off;
+    off += sizes[l];
+    acts[l] = malloc((size_t)rows * sizes[l] * sizeof(float));
+    deltas[l] = malloc((size_t)rows * sizes[l] * sizeof(float));
+    mnd_gemm_naive(0, 1, rows, sizes[l], sizes[l - 1], 1, acts[l - 1], w[l],
+                   0, acts[l]);
+    mnd_bias_act_forward(acts[l], b[l], rows, sizes[l],
+                         l < layers ? MND_ACT_TANH : MND_ACT_IDENTITY);
+  }
+  mnd_softmax_xent(acts[layers], labels, deltas[layers], rows, 3, 0.25f, s2);
+  for (int l = layers; l >= 1; l--) {
+    mnd_gemm_naive(1, 0, sizes[l], sizes[l - 1], rows, 1, deltas[l],
+                   acts[l - 1], 0, gw[l]);
+    mnd_column_sums(gb[l], deltas[l], rows, sizes[l], 0);
+    if (l > 1) {
+      mnd_gemm_naive(0, 0, rows, sizes[l - 1], sizes[l], 1, deltas[l], w[l],
+                     0, deltas[l - 1]);
+      mnd_act_backward(deltas[l - 1], acts[l - 1], rows * sizes[l - 1],
+                       MND_ACT_TANH);
+    }
+  }
+  mnd_sgd_step(p2, grads, (int32_t)total, 0.1f, 0);
+  double d = max_rel_diff(p1, p2, total);
+  check(d < 1e-5 && fabs(s1[0] - s2[0]) < 1e-4 && s1[1] == s2[1],
+        "mlp_sgd_step matches the composed ops", d);
+  for (int l = 1; l <= layers; l++)
+    free(acts[l]), free(deltas[l]);
+  free(p1), free(p2), free(x), free(work), free(grads);
+}
+
+static void test_optimizers(void) {
+  const int n = 33;
+  float *p = randoms(n), *g = randoms(n), *v = calloc(n, sizeof(float));
+  float *q = malloc(n * sizeof(float));
+  memcpy(q, p, n * sizeof(float));
+  mnd_momentum_step(p, g, v, n, 0.1f, 0.0f, 0.0f, 0);
+  mnd_sgd_step(q, g, n, 0.1f, 0.0f);
+  double d = max_rel_diff(p, q, n);
+  check(d == 0, "momentum 0 equals plain SGD", d);
+  free(p), free(g), free(v), free(q);
+}
+
+int main(void) {
+  printf("isa %d, %d cpus\n", mnd_isa(), mnd_cpu_count());
+  test_gemm();
+  test_gemm_thread_invariance();
+  test_softmax_xent();
+  test_mlp_step_matches_composed_ops();
+  test_optimizers();
+  mnd_set_threads(1);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,73 @@
+// The fused plain-SGD step of a dense stack (see kernels.h). It composes the
+// same kernels the TS side calls one by one, but in a single FFI call, and
+// folds the update into the weight-gradient GEMM (alpha = -lr, beta = 1), so
+// no gradient arena is written or read: at batch 1 a step is one call.
+#include "kernels.h"
+
+#include <stddef.h>
+
+#define MAX_LAYERS 64
+
+MND_API int32_t mnd_mlp_work_size(const int32_t *sizes, int32_t layers,
+                                  int32_t rows) {
+  // Activations of layers 1..L, plus two delta buffers of the widest layer.
+  int64_t total = 0, widest = 0;
+  for (int32_t l = 1; l <= layers; l++) {
+    total += (int64_t)rows * sizes[l];
+    if (sizes[l] > widest)
+      widest = sizes[l];
+  }
+  total += 2 * (int64_t)rows * widest;
+  return total > 0x7fffffff ? -1 : (int32_t)total;
+}
+
+MND_API void mnd_mlp_sgd_step(float *params, float *work,
+                              const int32_t *sizes, int32_t layers,
+                              const float *input, const int32_t *labels,
+                              int32_t rows, int32_t act, float lr,
+                              double *stats) {
+  // Layer l maps IN=sizes[l-1] to OUT=sizes[l]; weights[l] is (OUT,IN).
+  float *weights[MAX_LAYERS + 1], *bias[MAX_LAYERS + 1];
+  const float *acts[MAX_LAYERS + 1];
+  float *out_acts[MAX_LAYERS + 1];
+  int32_t widest = 0;
+  float *p = params, *w = work;
+  acts[0] = input;
+  for (int32_t l = 1; l <= layers; l++) {
+    weights[l] = p;
+    p += (size_t)sizes[l] * sizes[l - 1];
+    bias[l] = p;
+    p += sizes[l];
+    out_acts[l] = w;
+    acts[l] = w;
+    w += (size_t)rows * sizes[l];
+    if (sizes[l] > widest)
+      widest = sizes[l];
+  }
+  float *delta = w, *spare = w + (size_t)rows * widest;
+
+  for (int32_t l = 1; l <= layers; l++) {
+    mnd_gemm(0, 1, rows, sizes[l], sizes[l - 1], 1.0f, acts[l - 1],
+             weights[l], 0.0f, out_acts[l]);
+    mnd_bias_act_forward(out_acts[l], bias[l], rows, sizes[l],
+                         l < layers ? act : MND_ACT_IDENTITY);
+  }
+  mnd_softmax_xent(acts[layers], labels, delta, rows, sizes[layers],
+                   1.0f / (float)rows, stats);
+
+  for (int32_t l = layers; l >= 1; l--) {
+    const int32_t in = sizes[l - 1], out = sizes[l];
+    if (l > 1) {
+      // The input gradient needs the weights before this step's update.
+      mnd_gemm(0, 0, rows, in, out, 1.0f, delta, weights[l], 0.0f, spare);
+      mnd_act_backward(spare, acts[l - 1], rows * in, act);
+    }
+    mnd_gemm(1, 0, out, in, rows, -lr, delta, acts[l - 1], 1.0f, weights[l]);
+    for (int32_t i = 0; i < rows; i++)
+      for (int32_t j = 0; j < out; j++)
+        bias[l][j] -= lr * delta[(size_t)i * out + j];
+    float *t = delta;
+    delta = spare;
+    spare = t;
+  }
+}

@@ -1,0 +1,140 @@
+// Bias + activation forward and backward, softmax + cross-entropy, column
+// sums and the u8 -> f32 batch gather. Single pass each, vectorizable loops.
+#include "kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+MND_API void mnd_bias_act_forward(float *x, const float *bias, int32_t rows,
+                                  int32_t cols, int32_t act) {
+  // x is (rows,cols), bias is (cols).
+  for (int32_t i = 0; i < rows; i++) {
+    float *row = x + (size_t)i * cols;
+    switch (act) {
+    case MND_ACT_IDENTITY:
+      for (int32_t j = 0; j < cols; j++)
+        row[j] += bias[j];
+      break;
+    case MND_ACT_SIGMOID:
+      for (int32_t j = 0; j < cols; j++)
+        row[j] = 1.0f / (1.0f + expf(-(row[j] + bias[j])));
+      break;
+    case MND_ACT_RELU:
+      for (int32_t j = 0; j < cols; j++) {
+        const float z = row[j] + bias[j];
+        row[j] = z > 0.0f ? z : 0.0f;
+      }
+      break;
+    case MND_ACT_TANH:
+      for (int32_t j = 0; j < cols; j++)
+        row[j] = tanhf(row[j] + bias[j]);
+      break;
+    default:
+      for (int32_t j = 0; j < cols; j++) {
+        const float z = row[j] + bias[j];
+        row[j] = z > 0.0f ? z : MND_LEAKY_SLOPE * z;
+      }
+    }
+  }
+}
+
+MND_API void mnd_act_backward(float *grad, const float *out, int32_t n,
+                              int32_t act) {
+  // Every supported activation's derivative is a function of its output.
+  switch (act) {
+  case MND_ACT_IDENTITY:
+    return;
+  case MND_ACT_SIGMOID:
+    for (int32_t i = 0; i < n; i++)
+      grad[i] *= out[i] * (1.0f - out[i]);
+    return;
+  case MND_ACT_RELU:
+    for (int32_t i = 0; i < n; i++)
+      grad[i] = out[i] > 0.0f ? grad[i] : 0.0f;
+    return;
+  case MND_ACT_TANH:
+    for (int32_t i = 0; i < n; i++)
+      grad[i] *= 1.0f - out[i] * out[i];
+    return;
+  default:
+    for (int32_t i = 0; i < n; i++)
+      grad[i] = out[i] > 0.0f ? grad[i] : MND_LEAKY_SLOPE * grad[i];
+  }
+}
+
+MND_API void mnd_softmax_xent(const float *logits, const int32_t *labels,
+                              float *grad, int32_t rows, int32_t cols,
+                              float grad_scale, double *stats) {
+  // logits, grad are (rows,cols); labels is (rows); log-sum-exp is shifted
+  // by the row max so no exp overflows.
+  double loss = 0.0;
+  int32_t correct = 0;
+  for (int32_t i = 0; i < rows; i++) {
+    const float *z = logits + (size_t)i * cols;
+    float *g = grad + (size_t)i * cols;
+    int32_t best = 0;
+    for (int32_t j = 1; j < cols; j++)
+      if (z[j] > z[best])
+        best = j;
+    const float max = z[best];
+    double sum = 0.0;
+    for (int32_t j = 0; j < cols; j++) {
+      g[j] = expf(z[j] - max);
+      sum += g[j];
+    }
+    const int32_t y = labels[i];
+    loss += log(sum) + max - z[y];
+    correct += best == y;
+    const float scale = (float)(grad_scale / sum);
+    for (int32_t j = 0; j < cols; j++)
+      g[j] *= scale;
+    g[y] -= grad_scale;
+  }
+  stats[0] += loss;
+  stats[1] += correct;
+}
+
+MND_API void mnd_softmax(float *x, int32_t rows, int32_t cols) {
+  for (int32_t i = 0; i < rows; i++) {
+    float *z = x + (size_t)i * cols;
+    float max = -INFINITY;
+    for (int32_t j = 0; j < cols; j++)
+      max = z[j] > max ? z[j] : max;
+    double sum = 0.0;
+    for (int32_t j = 0; j < cols; j++)
+      sum += z[j] = expf(z[j] - max);
+    const float inv = (float)(1.0 / sum);
+    for (int32_t j = 0; j < cols; j++)
+      z[j] *= inv;
+  }
+}
+
+MND_API void mnd_column_sums(float *out, const float *x, int32_t rows,
+                             int32_t cols, float beta) {
+  // out is (cols), x is (rows,cols); row-major sweep keeps loads unit-stride.
+  if (beta == 0.0f)
+    memset(out, 0, (size_t)cols * sizeof(float));
+  else if (beta != 1.0f)
+    for (int32_t j = 0; j < cols; j++)
+      out[j] *= beta;
+  for (int32_t i = 0; i < rows; i++) {
+    const float *row = x + (size_t)i * cols;
+    for (int32_t j = 0; j < cols; j++)
+      out[j] += row[j];
+  }
+}
+
+MND_API void mnd_gather_batch(float *out, int32_t *out_labels,
+                              const uint8_t *pixels, const uint8_t *labels,
+                              const int32_t *indices, int32_t count,
+                              int32_t features, float scale, float shift) {
+  // out is (count,features); pixels is (samples,features).
+  for (int32_t i = 0; i < count; i++) {
+    const uint8_t *src = pixels + (size_t)indices[i] * features;
+    float *dst = out + (size_t)i * features;
+    for (int32_t j = 0; j < features; j++)
+      dst[j] = (float)src[j] * scale + shift;
+    if (out_labels && labels)
+      out_labels[i] = labels[indices[i]];
+  }
+}

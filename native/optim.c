@@ -1,0 +1,24 @@
+// Optimizer updates over the whole parameter arena, one pass each.
+#include "kernels.h"
+
+MND_API void mnd_sgd_step(float *params, const float *grads, int32_t n,
+                          float lr, float weight_decay) {
+  if (weight_decay == 0.0f) {
+    for (int32_t i = 0; i < n; i++)
+      params[i] -= lr * grads[i];
+  } else {
+    for (int32_t i = 0; i < n; i++)
+      params[i] -= lr * (grads[i] + weight_decay * params[i]);
+  }
+}
+
+MND_API void mnd_momentum_step(float *params, const float *grads,
+                               float *velocity, int32_t n, float lr,
+                               float momentum, float weight_decay,
+                               int32_t nesterov) {
+  for (int32_t i = 0; i < n; i++) {
+    const float g = grads[i] + weight_decay * params[i];
+    const float v = velocity[i] = momentum * velocity[i] + g;
+    params[i] -= lr * (nesterov ? g + momentum * v : v);
+  }
+}

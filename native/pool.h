@@ -1,0 +1,14 @@
+// Persistent worker pool used by the GEMM. Internal to the library.
+#ifndef MNIST_DNN_POOL_H
+#define MNIST_DNN_POOL_H
+
+#include <stdint.h>
+
+// A unit of parallel work: runs task `task` of a job.
+typedef void (*mnd_task_fn)(void *ctx, int32_t task);
+
+// Runs fn(ctx, 0..tasks-1), task 0 on the calling thread, the others on
+// workers; returns when all are done. tasks must not exceed mnd_threads().
+void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks);
+
+#endif

@@ -1,0 +1,147 @@
+/**
+ * The FFI symbol table: one entry per function of `native/kernels.h`, each
+ * parameter commented with its C declaration. Only `buffer`, `i32` and `f32`
+ * parameters with `void`/`i32` results, which keep Deno's fast call path.
+ *
+ * @module
+ */
+
+/** Symbols of libmnist_dnn, mirroring `native/kernels.h` one to one. */
+export const SYMBOLS = {
+  mnd_abi_version: { parameters: [], result: "i32" },
+  mnd_isa: { parameters: [], result: "i32" },
+  mnd_force_isa: { parameters: ["i32"], result: "i32" }, // int32_t isa
+  mnd_cpu_count: { parameters: [], result: "i32" },
+  mnd_set_threads: { parameters: ["i32"], result: "i32" }, // int32_t threads
+  mnd_threads: { parameters: [], result: "i32" },
+  mnd_gemm: {
+    parameters: [
+      "i32", // int32_t trans_a
+      "i32", // int32_t trans_b
+      "i32", // int32_t m
+      "i32", // int32_t n
+      "i32", // int32_t k
+      "f32", // float alpha
+      "buffer", // const float *a
+      "buffer", // const float *b
+      "f32", // float beta
+      "buffer", // float *c
+    ],
+    result: "void",
+  },
+  mnd_bias_act_forward: {
+    parameters: [
+      "buffer", // float *x
+      "buffer", // const float *bias
+      "i32", // int32_t rows
+      "i32", // int32_t cols
+      "i32", // int32_t act
+    ],
+    result: "void",
+  },
+  mnd_act_backward: {
+    parameters: [
+      "buffer", // float *grad
+      "buffer", // const float *out
+      "i32", // int32_t n
+      "i32", // int32_t act
+    ],
+    result: "void",
+  },
+  mnd_softmax_xent: {
+    parameters: [
+      "buffer", // const float *logits
+      "buffer", // const int32_t *labels
+      "buffer", // float *grad
+      "i32", // int32_t rows
+      "i32", // int32_t cols
+      "f32", // float grad_scale
+      "buffer", // double *stats
+    ],
+    result: "void",
+  },
+  mnd_softmax: {
+    parameters: [
+      "buffer", // float *x
+      "i32", // int32_t rows
+      "i32", // int32_t cols
+    ],
+    result: "void",
+  },
+  mnd_column_sums: {
+    parameters: [
+      "buffer", // float *out
+      "buffer", // const float *x
+      "i32", // int32_t rows
+      "i32", // int32_t cols
+      "f32", // float beta
+    ],
+    result: "void",
+  },
+  mnd_gather_batch: {
+    parameters: [
+      "buffer", // float *out
+      "buffer", // int32_t *out_labels (nullable)
+      "buffer", // const uint8_t *pixels
+      "buffer", // const uint8_t *labels (nullable)
+      "buffer", // const int32_t *indices
+      "i32", // int32_t count
+      "i32", // int32_t features
+      "f32", // float scale
+      "f32", // float shift
+    ],
+    result: "void",
+  },
+  mnd_sgd_step: {
+    parameters: [
+      "buffer", // float *params
+      "buffer", // const float *grads
+      "i32", // int32_t n
+      "f32", // float lr
+      "f32", // float weight_decay
+    ],
+    result: "void",
+  },
+  mnd_momentum_step: {
+    parameters: [
+      "buffer", // float *params
+      "buffer", // const float *grads
+      "buffer", // float *velocity
+      "i32", // int32_t n
+      "f32", // float lr
+      "f32", // float momentum
+      "f32", // float weight_decay
+      "i32", // int32_t nesterov
+    ],
+    result: "void",
+  },
+  mnd_mlp_sgd_step: {
+    parameters: [
+      "buffer", // float *params
+      "buffer", // float *work
+      "buffer", // const int32_t *sizes
+      "i32", // int32_t layers
+      "buffer", // const float *input
+      "buffer", // const int32_t *labels
+      "i32", // int32_t rows
+      "i32", // int32_t act
+      "f32", // float lr
+      "buffer", // double *stats
+    ],
+    result: "void",
+  },
+  mnd_mlp_work_size: {
+    parameters: [
+      "buffer", // const int32_t *sizes
+      "i32", // int32_t layers
+      "i32", // int32_t rows
+    ],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** ABI version this module was written against (`MND_ABI_VERSION`). */
+export const ABI_VERSION = 1;
+
+/** The loaded library's functions. */
+export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
