@@ -18,6 +18,8 @@
 //     so: gradients are written, not added (the model calls each backward
 //     op once per batch).
 //   - Integer flags are 0/1; activation codes are MND_ACT_*.
+//   - Calls must not overlap: one caller thread at a time (the library
+//     parallelizes internally with its own worker pool).
 #ifndef MNIST_DNN_KERNELS_H
 #define MNIST_DNN_KERNELS_H
 
@@ -109,6 +111,15 @@ MND_API void mnd_momentum_step(float *params, const float *grads,
                                float *velocity, int32_t n, float lr,
                                float momentum, float weight_decay,
                                int32_t nesterov);
+
+// Adam with bias correction folded into the arguments by the caller:
+// g' = g + weight_decay * p; m = beta1 * m + (1 - beta1) * g';
+// v = beta2 * v + (1 - beta2) * g'^2; p -= lr_t * m / (sqrt(v) + eps_t),
+// where lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), eps_t = eps *
+// sqrt(1 - beta2^t) at step t. All arrays (n).
+MND_API void mnd_adam_step(float *params, const float *grads, float *m,
+                           float *v, int32_t n, float lr_t, float beta1,
+                           float beta2, float eps_t, float weight_decay);
 
 // ---- fused training step (mlp.c) -------------------------------------------
 

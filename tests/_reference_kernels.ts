@@ -98,6 +98,14 @@ export const referenceKernels: Kernels = {
       params[i] = params[i] - lr * step;
     }
   },
+  adamStep(params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay): void {
+    for (let i = 0; i < n; i++) {
+      const g = grads[i] + weightDecay * params[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      params[i] = params[i] - (lrT * m[i]) / (Math.sqrt(v[i]) + epsT);
+    }
+  },
   gatherBatch(out, outLabels, pixels, labels, indices, count, features, scale, shift): void {
     for (let i = 0; i < count; i++) {
       for (let j = 0; j < features; j++) {

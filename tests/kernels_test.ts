@@ -167,6 +167,13 @@ for (const { name, kernels, ignore } of backends) {
             assertClose(p1, p2, 1e-6, `momentum params n=${n}`);
             assertClose(v1, v2, 1e-6, `momentum velocity n=${n}`);
           }
+          const a1 = randomFloats(n, 11), a2 = a1.slice();
+          const m1 = randomFloats(n, 12), m2 = m1.slice();
+          const s1 = randomFloats(n, 13).map(Math.abs), s2 = s1.slice();
+          k.adamStep(a1, grads, m1, s1, n, 1e-3, 0.9, 0.999, 1e-8, wd);
+          ref.adamStep(a2, grads, m2, s2, n, 1e-3, 0.9, 0.999, 1e-8, wd);
+          assertClose(a1, a2, 1e-6, `adam params n=${n}`);
+          assertClose(s1, s2, 1e-6, `adam second moment n=${n}`);
         }
       }
       assertThrows(

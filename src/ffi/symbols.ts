@@ -115,6 +115,21 @@ export const SYMBOLS = {
     ],
     result: "void",
   },
+  mnd_adam_step: {
+    parameters: [
+      "buffer", // float *params
+      "buffer", // const float *grads
+      "buffer", // float *m
+      "buffer", // float *v
+      "i32", // int32_t n
+      "f32", // float lr_t
+      "f32", // float beta1
+      "f32", // float beta2
+      "f32", // float eps_t
+      "f32", // float weight_decay
+    ],
+    result: "void",
+  },
   mnd_mlp_sgd_step: {
     parameters: [
       "buffer", // float *params

@@ -46,6 +46,12 @@ export function checkGemm(
   checkLength("gemm", "C", c, m * n);
 }
 
+/** Checks the arrays of an optimizer step all hold `n` values. */
+export function checkStep(op: string, n: number, arrays: Record<string, Float32Array>): void {
+  checkDim(op, "n", n);
+  for (const [name, array] of Object.entries(arrays)) checkLength(op, name, array, n);
+}
+
 /** Checks labels of a softmax/cross-entropy call are valid class indices. */
 export function checkLabels(labels: Int32Array, rows: number, cols: number): void {
   for (let i = 0; i < rows; i++) {

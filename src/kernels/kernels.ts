@@ -136,6 +136,25 @@ export interface Kernels {
   ): void;
 
   /**
+   * Adam over `n` parameters with the bias correction folded into `lrT`
+   * and `epsT` by the caller (see `native/kernels.h`):
+   * `g' = g + weightDecay * p`, `m = beta1 * m + (1 - beta1) * g'`,
+   * `v = beta2 * v + (1 - beta2) * g'^2`, `p -= lrT * m / (sqrt(v) + epsT)`.
+   */
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsT: number,
+    weightDecay: number,
+  ): void;
+
+  /**
    * Gathers `count` samples of `features` bytes each from `pixels` at the
    * sample `indices`, writing `out (count,features) = pixel * scale + shift`
    * and, when both are given, `outLabels[i] = labels[indices[i]]`.

@@ -15,6 +15,7 @@ import {
   checkGemm,
   checkLabels,
   checkLength,
+  checkStep,
 } from "./_check.ts";
 import { checkMlpStep, mlpWorkSize } from "./_mlp_step.ts";
 import type { Kernels } from "./kernels.ts";
@@ -209,6 +210,23 @@ export class NativeKernels implements Kernels {
     checkLength("momentumStep", "grads", grads, n);
     checkLength("momentumStep", "velocity", velocity, n);
     this.#lib.mnd_momentum_step(params, grads, velocity, n, lr, momentum, weightDecay, +nesterov);
+  }
+
+  /** See {@link Kernels.adamStep}. */
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsT: number,
+    weightDecay: number,
+  ): void {
+    checkStep("adamStep", n, { params, grads, m, v });
+    this.#lib.mnd_adam_step(params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay);
   }
 
   /** See {@link Kernels.gatherBatch}. */

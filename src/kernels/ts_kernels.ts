@@ -11,6 +11,7 @@ import {
   checkGemm,
   checkLabels,
   checkLength,
+  checkStep,
 } from "./_check.ts";
 import type { Kernels } from "./kernels.ts";
 import { LEAKY_RELU_SLOPE } from "./kernels.ts";
@@ -226,6 +227,28 @@ export class TsKernels implements Kernels {
       const g = grads[i] + weightDecay * params[i];
       const v = velocity[i] = momentum * velocity[i] + g;
       params[i] -= lr * (nesterov ? g + momentum * v : v);
+    }
+  }
+
+  /** See {@link Kernels.adamStep}. */
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsT: number,
+    weightDecay: number,
+  ): void {
+    checkStep("adamStep", n, { params, grads, m, v });
+    for (let i = 0; i < n; i++) {
+      const g = grads[i] + weightDecay * params[i];
+      const mi = m[i] = beta1 * m[i] + (1 - beta1) * g;
+      const vi = v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      params[i] -= (lrT * mi) / (Math.sqrt(vi) + epsT);
     }
   }
 

@@ -8,10 +8,10 @@
 import type { Kernels } from "../kernels/kernels.ts";
 
 /** Optimizer names accepted by {@link createOptimizer} and the CLI. */
-export type OptimizerName = "sgd" | "momentum";
+export type OptimizerName = "sgd" | "momentum" | "adam";
 
 /** All optimizer names, for validation and help texts. */
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze(["sgd", "momentum"]);
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze(["sgd", "momentum", "adam"]);
 
 /** Settings of an optimizer. */
 export interface OptimizerOptions {
@@ -25,6 +25,12 @@ export interface OptimizerOptions {
   nesterov?: boolean;
   /** L2 penalty added to the gradient. Default 0. */
   weightDecay?: number;
+  /** Adam's first-moment decay. Default 0.9. */
+  beta1?: number;
+  /** Adam's second-moment decay. Default 0.999. */
+  beta2?: number;
+  /** Adam's denominator guard. Default 1e-8. */
+  epsilon?: number;
 }
 
 /** An update rule with its state (e.g. velocity). */
@@ -99,6 +105,43 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
             momentum,
             weightDecay,
             nesterov,
+          );
+        },
+      };
+    }
+    case "adam": {
+      const beta1 = options.beta1 ?? 0.9, beta2 = options.beta2 ?? 0.999;
+      const epsilon = options.epsilon ?? 1e-8;
+      if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && epsilon > 0)) {
+        throw new RangeError(
+          `Adam needs beta1, beta2 in [0, 1) and epsilon > 0, got ${beta1}, ${beta2}, ${epsilon}`,
+        );
+      }
+      let m = new Float32Array(0), v = new Float32Array(0), t = 0;
+      return {
+        type,
+        learningRate,
+        weightDecay,
+        step(kernels, params, grads): void {
+          if (m.length !== params.length) {
+            m = new Float32Array(params.length);
+            v = new Float32Array(params.length);
+            t = 0;
+          }
+          t++;
+          const root = Math.sqrt(1 - beta2 ** t);
+          const lrT = (this.learningRate * root) / (1 - beta1 ** t);
+          kernels.adamStep(
+            params,
+            grads,
+            m,
+            v,
+            params.length,
+            lrT,
+            beta1,
+            beta2,
+            epsilon * root,
+            weightDecay,
           );
         },
       };

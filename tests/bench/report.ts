@@ -1,0 +1,213 @@
+// `deno task bench` report: GEMM GFLOP/s (TS, native 1 and 2 threads, and
+// OpenBLAS through the same FFI when libopenblas is installed, with our /
+// OpenBLAS ratios) and epoch seconds of 784-128-64-10 ReLU SGD, as tables.
+// Timings are best-of-runs wall clock; compare ratios, not absolute times.
+//
+//   deno task bench                 everything
+//   deno task bench --quick         GEMM table only, skip the TS epochs
+
+import { parseArgs } from "node:util";
+import { loadMnist } from "../../src/data/mnist.ts";
+import type { Kernels } from "../../src/kernels/kernels.ts";
+import { loadNativeKernels } from "../../src/kernels/native_kernels.ts";
+import { TsKernels } from "../../src/kernels/ts_kernels.ts";
+import { Network } from "../../src/model/network.ts";
+import { fit } from "../../src/train/fit.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean", default: false } },
+});
+
+type Gemm = (
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+) => void;
+
+/** Best GFLOP/s over 3 runs of at least 0.2 s each. */
+function gflops(gemm: Gemm, ta: boolean, tb: boolean, m: number, n: number, k: number): number {
+  const a = Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const b = Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+  const c = new Float32Array(m * n);
+  gemm(ta, tb, m, n, k, a, b, c);
+  let best = 0;
+  for (let run = 0; run < 3; run++) {
+    let iterations = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    do {
+      gemm(ta, tb, m, n, k, a, b, c);
+      iterations++;
+      elapsed = performance.now() - start;
+    } while (elapsed < 200);
+    best = Math.max(best, (2 * m * n * k * iterations) / (elapsed / 1000) / 1e9);
+  }
+  return best;
+}
+
+function openBlas(): { gemm: Gemm; setThreads: (n: number) => void } | undefined {
+  const names = [
+    "libopenblas.so.0",
+    "libopenblas.so",
+    "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+    "libopenblas.dylib",
+  ];
+  for (const name of names) {
+    try {
+      const lib = Deno.dlopen(name, {
+        cblas_sgemm: {
+          parameters: [
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "f32",
+            "buffer",
+            "i32",
+            "buffer",
+            "i32",
+            "f32",
+            "buffer",
+            "i32",
+          ],
+          result: "void",
+        },
+        openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+      });
+      const s = lib.symbols;
+      return {
+        gemm: (ta, tb, m, n, k, a, b, c) =>
+          s.cblas_sgemm(
+            101,
+            ta ? 112 : 111,
+            tb ? 112 : 111,
+            m,
+            n,
+            k,
+            1,
+            a,
+            ta ? m : k,
+            b,
+            tb ? k : n,
+            0,
+            c,
+            n,
+          ),
+        setThreads: (n) => s.openblas_set_num_threads(n),
+      };
+    } catch {
+      // try the next name
+    }
+  }
+  return undefined;
+}
+
+const viaKernels = (k: Kernels): Gemm => (ta, tb, m, n, kk, a, b, c) =>
+  k.gemm(ta, tb, m, n, kk, 1, a, b, 0, c);
+
+const shapes: [string, boolean, boolean, number, number, number][] = [
+  ["forward 64x784 * (128x784)^T", false, true, 64, 128, 784],
+  ["forward 128x784 * (256x784)^T", false, true, 128, 256, 784],
+  ["weight grad (64x128)^T * 64x784", true, false, 128, 784, 64],
+  ["input grad 64x128 * 128x784", false, false, 64, 784, 128],
+  ["784x64 * 64x128", false, false, 784, 128, 64],
+  ["1024 x 1024 x 1024", false, false, 1024, 1024, 1024],
+];
+
+const native = loadNativeKernels(1).kernels;
+const ts = new TsKernels();
+const fmt = (x: number | undefined, digits = 1): string =>
+  x === undefined ? "-" : x.toFixed(digits);
+const table = (header: string[], rows: string[][]): void => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    "| " + cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(" | ") +
+    " |";
+  console.log(line(header));
+  console.log(
+    "|" +
+      widths.map((w, i) => (i === 0 ? "-" : "-").repeat(w + 1) + (i === 0 ? "-" : ":")).join("|") +
+      "|",
+  );
+  for (const r of rows) console.log(line(r));
+};
+
+console.log(
+  `# mnist-dnn benchmarks (${
+    native ? native.description.replace(/, \d threads?/, "") : "native not built"
+  })\n`,
+);
+console.log("## SGEMM GFLOP/s (m x n x k as op(A) * op(B))\n");
+const results = shapes.map(([name, ta, tb, m, n, k]) => {
+  const row: Record<string, number | undefined> = {};
+  row.ts = m * n * k <= 1e8 ? gflops(viaKernels(ts), ta, tb, m, n, k) : undefined;
+  if (native) {
+    for (const threads of [1, 2]) {
+      loadNativeKernels(threads);
+      row[`n${threads}`] = gflops(viaKernels(native), ta, tb, m, n, k);
+    }
+  }
+  return { name: `${name} (${m}x${n}x${k})`, ta, tb, m, n, k, row };
+});
+loadNativeKernels(1); // stop our workers spinning before OpenBLAS runs
+const blas = openBlas();
+if (blas) {
+  for (const r of results) {
+    for (const threads of [1, 2]) {
+      blas.setThreads(threads);
+      r.row[`b${threads}`] = gflops(blas.gemm, r.ta, r.tb, r.m, r.n, r.k);
+    }
+  }
+}
+table(
+  [
+    "shape",
+    "TS",
+    "native 1T",
+    "native 2T",
+    "OpenBLAS 1T",
+    "OpenBLAS 2T",
+    "ours/OB 1T",
+    "ours/OB 2T",
+  ],
+  results.map(({ name, row }) => [
+    name,
+    fmt(row.ts, 2),
+    fmt(row.n1),
+    fmt(row.n2),
+    fmt(row.b1),
+    fmt(row.b2),
+    row.b1 ? fmt(row.n1! / row.b1, 2) : "-",
+    row.b2 ? fmt(row.n2! / row.b2, 2) : "-",
+  ]),
+);
+if (!blas) {
+  console.log(
+    "\n(OpenBLAS not installed: `apt-get install libopenblas-dev` adds the comparison columns)",
+  );
+}
+
+console.log("\n## Epoch seconds, 784-128-64-10 ReLU, plain SGD, 60,000 MNIST samples\n");
+const { train } = await loadMnist({ download: false });
+const epoch = (backend: "ts" | "native", threads: number, batchSize: number): number => {
+  const net = new Network({ sizes: [784, 128, 64, 10], seed: 1, backend, threads });
+  const lr = batchSize === 1 ? 0.01 : 0.1;
+  const h = fit(net, train, { epochs: 2, batchSize, learningRate: lr });
+  return Math.min(...h.epochs.map((e) => e.seconds));
+};
+const epochRows: string[][] = [];
+for (const batch of [64, 1]) {
+  const row = [`batch ${batch}`];
+  row.push(values.quick ? "-" : fmt(epoch("ts", 1, batch), 2));
+  for (const threads of [1, 2]) row.push(native ? fmt(epoch("native", threads, batch), 3) : "-");
+  epochRows.push(row);
+}
+table(["workload", "TS", "native 1T", "native 2T"], epochRows);
