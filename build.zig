@@ -25,6 +25,8 @@ const flags = [_][]const u8{
     "-Wextra",
     "-Werror",
     "-fvisibility=hidden",
+    // 64-byte vector helpers are all static: no ABI crosses a boundary.
+    "-Wno-psabi",
     // Keep IEEE semantics (NaN checks, no reassociation): speed comes from
     // explicit SIMD and blocking, not from relaxed math.
     "-fno-fast-math",

@@ -11,7 +11,12 @@
 
 #include <immintrin.h>
 
+// LLVM 18+ gates 512-bit registers behind "evex512"; GCC has no such name.
+#if defined(__clang__) && __clang_major__ >= 18
+#define TARGET __attribute__((target("avx512f,evex512,fma")))
+#else
 #define TARGET __attribute__((target("avx512f,fma")))
+#endif
 
 TARGET static inline void store_row(float *c, __m512 lo, __m512 hi,
                                     __m512 va, __m512 vb, float beta) {

@@ -90,3 +90,59 @@ export function checkGather(
     }
   }
 }
+
+// ---- one check per Kernels operation, shared by every backend ----------------
+
+/** Checks `biasActivationForward` arguments. */
+export function checkBiasActivation(
+  x: Float32Array,
+  bias: Float32Array,
+  rows: number,
+  cols: number,
+  activation: number,
+): void {
+  checkMatrix("biasActivationForward", "x", x, rows, cols);
+  checkLength("biasActivationForward", "bias", bias, cols);
+  checkActivation("biasActivationForward", activation);
+}
+
+/** Checks `activationBackward` arguments. */
+export function checkActivationBackward(
+  grad: Float32Array,
+  out: Float32Array,
+  n: number,
+  activation: number,
+): void {
+  checkStep("activationBackward", n, { grad, out });
+  checkActivation("activationBackward", activation);
+}
+
+/** Checks `softmaxCrossEntropy` arguments, labels included. */
+export function checkSoftmaxCrossEntropy(
+  logits: Float32Array,
+  labels: Int32Array,
+  grad: Float32Array,
+  rows: number,
+  cols: number,
+  stats: Float64Array,
+): void {
+  const op = "softmaxCrossEntropy";
+  checkMatrix(op, "logits", logits, rows, cols);
+  checkLength(op, "grad", grad, rows * cols);
+  checkLength(op, "labels", labels, rows);
+  checkLength(op, "stats", stats, 2);
+  checkLabels(labels, rows, cols);
+}
+
+/** Checks that `x` holds a (rows, cols) matrix with valid dimensions. */
+export function checkMatrix(
+  op: string,
+  name: string,
+  x: Float32Array,
+  rows: number,
+  cols: number,
+): void {
+  checkDim(op, "rows", rows);
+  checkDim(op, "cols", cols);
+  checkLength(op, name, x, rows * cols);
+}

@@ -9,12 +9,13 @@
 import { openNativeLibrary } from "../ffi/load.ts";
 import type { NativeSymbols } from "../ffi/symbols.ts";
 import {
-  checkActivation,
-  checkDim,
+  checkActivationBackward,
+  checkBiasActivation,
   checkGather,
   checkGemm,
-  checkLabels,
   checkLength,
+  checkMatrix,
+  checkSoftmaxCrossEntropy,
   checkStep,
 } from "./_check.ts";
 import { checkMlpStep, mlpWorkSize } from "./_mlp_step.ts";
@@ -123,22 +124,13 @@ export class NativeKernels implements Kernels {
     cols: number,
     activation: number,
   ): void {
-    const op = "biasActivationForward";
-    checkDim(op, "rows", rows);
-    checkDim(op, "cols", cols);
-    checkLength(op, "x", x, rows * cols);
-    checkLength(op, "bias", bias, cols);
-    checkActivation(op, activation);
+    checkBiasActivation(x, bias, rows, cols, activation);
     this.#lib.mnd_bias_act_forward(x, bias, rows, cols, activation);
   }
 
   /** See {@link Kernels.activationBackward}. */
   activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void {
-    const op = "activationBackward";
-    checkDim(op, "n", n);
-    checkLength(op, "grad", grad, n);
-    checkLength(op, "out", out, n);
-    checkActivation(op, activation);
+    checkActivationBackward(grad, out, n, activation);
     this.#lib.mnd_act_backward(grad, out, n, activation);
   }
 
@@ -152,31 +144,20 @@ export class NativeKernels implements Kernels {
     gradScale: number,
     stats: Float64Array,
   ): void {
-    const op = "softmaxCrossEntropy";
-    checkDim(op, "rows", rows);
-    checkDim(op, "cols", cols);
-    checkLength(op, "logits", logits, rows * cols);
-    checkLength(op, "grad", grad, rows * cols);
-    checkLength(op, "labels", labels, rows);
-    checkLength(op, "stats", stats, 2);
-    checkLabels(labels, rows, cols);
+    checkSoftmaxCrossEntropy(logits, labels, grad, rows, cols, stats);
     this.#lib.mnd_softmax_xent(logits, labels, grad, rows, cols, gradScale, stats);
   }
 
   /** See {@link Kernels.softmax}. */
   softmax(x: Float32Array, rows: number, cols: number): void {
-    checkDim("softmax", "rows", rows);
-    checkDim("softmax", "cols", cols);
-    checkLength("softmax", "x", x, rows * cols);
+    checkMatrix("softmax", "x", x, rows, cols);
     this.#lib.mnd_softmax(x, rows, cols);
   }
 
   /** See {@link Kernels.columnSums}. */
   columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void {
-    checkDim("columnSums", "rows", rows);
-    checkDim("columnSums", "cols", cols);
+    checkMatrix("columnSums", "x", x, rows, cols);
     checkLength("columnSums", "out", out, cols);
-    checkLength("columnSums", "x", x, rows * cols);
     this.#lib.mnd_column_sums(out, x, rows, cols, beta);
   }
 
@@ -188,9 +169,7 @@ export class NativeKernels implements Kernels {
     lr: number,
     weightDecay: number,
   ): void {
-    checkDim("sgdStep", "n", n);
-    checkLength("sgdStep", "params", params, n);
-    checkLength("sgdStep", "grads", grads, n);
+    checkStep("sgdStep", n, { params, grads });
     this.#lib.mnd_sgd_step(params, grads, n, lr, weightDecay);
   }
 
@@ -205,10 +184,7 @@ export class NativeKernels implements Kernels {
     weightDecay: number,
     nesterov: boolean,
   ): void {
-    checkDim("momentumStep", "n", n);
-    checkLength("momentumStep", "params", params, n);
-    checkLength("momentumStep", "grads", grads, n);
-    checkLength("momentumStep", "velocity", velocity, n);
+    checkStep("momentumStep", n, { params, grads, velocity });
     this.#lib.mnd_momentum_step(params, grads, velocity, n, lr, momentum, weightDecay, +nesterov);
   }
 

@@ -5,12 +5,13 @@
  */
 
 import {
-  checkActivation,
-  checkDim,
+  checkActivationBackward,
+  checkBiasActivation,
   checkGather,
   checkGemm,
-  checkLabels,
   checkLength,
+  checkMatrix,
+  checkSoftmaxCrossEntropy,
   checkStep,
 } from "./_check.ts";
 import type { Kernels } from "./kernels.ts";
@@ -65,12 +66,7 @@ export class TsKernels implements Kernels {
     cols: number,
     activation: number,
   ): void {
-    const op = "biasActivationForward";
-    checkDim(op, "rows", rows);
-    checkDim(op, "cols", cols);
-    checkLength(op, "x", x, rows * cols);
-    checkLength(op, "bias", bias, cols);
-    checkActivation(op, activation);
+    checkBiasActivation(x, bias, rows, cols, activation);
     for (let i = 0; i < rows; i++) {
       const o = i * cols;
       switch (activation) {
@@ -100,11 +96,7 @@ export class TsKernels implements Kernels {
 
   /** See {@link Kernels.activationBackward}. */
   activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void {
-    const op = "activationBackward";
-    checkDim(op, "n", n);
-    checkLength(op, "grad", grad, n);
-    checkLength(op, "out", out, n);
-    checkActivation(op, activation);
+    checkActivationBackward(grad, out, n, activation);
     switch (activation) {
       case 0:
         return;
@@ -132,14 +124,7 @@ export class TsKernels implements Kernels {
     gradScale: number,
     stats: Float64Array,
   ): void {
-    const op = "softmaxCrossEntropy";
-    checkDim(op, "rows", rows);
-    checkDim(op, "cols", cols);
-    checkLength(op, "logits", logits, rows * cols);
-    checkLength(op, "grad", grad, rows * cols);
-    checkLength(op, "labels", labels, rows);
-    checkLength(op, "stats", stats, 2);
-    checkLabels(labels, rows, cols);
+    checkSoftmaxCrossEntropy(logits, labels, grad, rows, cols, stats);
     let loss = 0;
     let correct = 0;
     for (let i = 0; i < rows; i++) {
@@ -162,9 +147,7 @@ export class TsKernels implements Kernels {
 
   /** See {@link Kernels.softmax}. */
   softmax(x: Float32Array, rows: number, cols: number): void {
-    checkDim("softmax", "rows", rows);
-    checkDim("softmax", "cols", cols);
-    checkLength("softmax", "x", x, rows * cols);
+    checkMatrix("softmax", "x", x, rows, cols);
     for (let i = 0; i < rows; i++) {
       const o = i * cols;
       let max = -Infinity;
@@ -178,10 +161,8 @@ export class TsKernels implements Kernels {
 
   /** See {@link Kernels.columnSums}. */
   columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void {
-    checkDim("columnSums", "rows", rows);
-    checkDim("columnSums", "cols", cols);
+    checkMatrix("columnSums", "x", x, rows, cols);
     checkLength("columnSums", "out", out, cols);
-    checkLength("columnSums", "x", x, rows * cols);
     if (beta === 0) out.fill(0, 0, cols);
     else if (beta !== 1) { for (let j = 0; j < cols; j++) out[j] *= beta; }
     for (let i = 0; i < rows; i++) {
@@ -198,9 +179,7 @@ export class TsKernels implements Kernels {
     lr: number,
     weightDecay: number,
   ): void {
-    checkDim("sgdStep", "n", n);
-    checkLength("sgdStep", "params", params, n);
-    checkLength("sgdStep", "grads", grads, n);
+    checkStep("sgdStep", n, { params, grads });
     if (weightDecay === 0) {
       for (let i = 0; i < n; i++) params[i] -= lr * grads[i];
     } else {
@@ -219,10 +198,7 @@ export class TsKernels implements Kernels {
     weightDecay: number,
     nesterov: boolean,
   ): void {
-    checkDim("momentumStep", "n", n);
-    checkLength("momentumStep", "params", params, n);
-    checkLength("momentumStep", "grads", grads, n);
-    checkLength("momentumStep", "velocity", velocity, n);
+    checkStep("momentumStep", n, { params, grads, velocity });
     for (let i = 0; i < n; i++) {
       const g = grads[i] + weightDecay * params[i];
       const v = velocity[i] = momentum * velocity[i] + g;
