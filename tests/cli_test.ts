@@ -126,3 +126,55 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "without --allow-ffi, auto falls back to TS with one notice and native is a clear error",
+  ignore: skipRealMnist,
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      const script = new URL("../src/cli/train.ts", import.meta.url).pathname;
+      const run = async (
+        backend: string,
+      ): Promise<{ code: number; stdout: string; stderr: string }> => {
+        const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-read",
+            "--allow-write",
+            "--allow-env",
+            script,
+            "--backend",
+            backend,
+            "--epochs",
+            "1",
+            "--limit",
+            "200",
+            "--sizes",
+            "784,8,10",
+            "--out",
+            `${dir}/m.safetensors`,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder();
+        return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+      };
+      const auto = await run("auto");
+      equal(auto.code, 0);
+      match(auto.stdout, /backend: ts/);
+      const notes = auto.stderr.match(/note: using the TS backend; [^\n]+/g) ?? [];
+      equal(notes.length, 1, auto.stderr);
+      match(notes[0], /--allow-ffi|deno task build/);
+      const native = await run("native");
+      equal(native.code, 1);
+      match(
+        native.stderr,
+        /^error: The native backend is unavailable: .*(--allow-ffi|deno task build)/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
