@@ -52,6 +52,42 @@ for (const { name, kernels, ignore } of backends) {
   });
 
   Deno.test({
+    name: `${name}: gemm() matches naive when an operand is mostly zeros (sparse paths)`,
+    ignore,
+    fn(): void {
+      const k = kernels!;
+      const sparse = (n: number, seed: number): Float32Array =>
+        randomFloats(n, seed).map((v, i) => (i * 7 + seed) % 10 < 8 ? 0 : v);
+      let seed = 100;
+      for (
+        const [m, n, kk] of [[64, 128, 784], [1, 128, 784], [128, 784, 1], [33, 7, 20], [
+          7,
+          100,
+          33,
+        ]]
+      ) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            for (const [sparseA, sparseB] of [[true, false], [false, true], [true, true]]) {
+              const a = sparseA ? sparse(m * kk, seed++) : randomFloats(m * kk, seed++);
+              const b = sparseB ? sparse(kk * n, seed++) : randomFloats(kk * n, seed++);
+              const c = randomFloats(m * n, seed++), expected = c.slice();
+              ref.gemm(transA, transB, m, n, kk, 0.5, a, b, 1, expected);
+              k.gemm(transA, transB, m, n, kk, 0.5, a, b, 1, c);
+              assertClose(
+                c,
+                expected,
+                2e-5 * Math.sqrt(kk),
+                `sparse gemm ${m}x${n}x${kk} tA=${transA} tB=${transB}`,
+              );
+            }
+          }
+        }
+      }
+    },
+  });
+
+  Deno.test({
     name: `${name}: gemm() rejects buffers shorter than the shape with RangeError`,
     ignore,
     fn(): void {
