@@ -135,6 +135,14 @@ MND_API void mnd_mlp_sgd_step(float *params, float *work,
                               const float *input, const int32_t *labels,
                               int32_t rows, int32_t act, float lr,
                               double *stats);
+// Per-sample SGD over `count` samples in order (inputs (count,sizes[0]),
+// labels (count)): exactly `count` calls of mnd_mlp_sgd_step with rows = 1,
+// in one call. work holds mnd_mlp_work_size(sizes, layers, 1) floats.
+MND_API void mnd_mlp_sgd_samples(float *params, float *work,
+                                 const int32_t *sizes, int32_t layers,
+                                 const float *inputs, const int32_t *labels,
+                                 int32_t count, int32_t act, float lr,
+                                 double *stats);
 // Floats of work space mnd_mlp_sgd_step needs.
 MND_API int32_t mnd_mlp_work_size(const int32_t *sizes, int32_t layers,
                                   int32_t rows);

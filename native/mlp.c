@@ -71,3 +71,14 @@ MND_API void mnd_mlp_sgd_step(float *params, float *work,
     spare = t;
   }
 }
+
+MND_API void mnd_mlp_sgd_samples(float *params, float *work,
+                                 const int32_t *sizes, int32_t layers,
+                                 const float *inputs, const int32_t *labels,
+                                 int32_t count, int32_t act, float lr,
+                                 double *stats) {
+  for (int32_t s = 0; s < count; s++)
+    mnd_mlp_sgd_step(params, work, sizes, layers,
+                     inputs + (size_t)s * sizes[0], labels + s, 1, act, lr,
+                     stats);
+}

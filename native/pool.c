@@ -44,7 +44,7 @@ typedef pthread_cond_t cond_t;
 #define MAX_THREADS 256
 // Spin iterations (each a pause, ~10-40 ns) before a worker sleeps: long
 // enough to bridge the TS work between two kernel calls of a training step.
-#define SPIN_LIMIT 200000
+#define SPIN_LIMIT 20000
 
 static struct {
   thread_t threads[MAX_THREADS];

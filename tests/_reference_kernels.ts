@@ -3,7 +3,11 @@
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
-import { mlpSgdStepComposed, mlpWorkSize } from "../src/kernels/_mlp_step.ts";
+import {
+  mlpSgdSamplesComposed,
+  mlpSgdStepComposed,
+  mlpWorkSize,
+} from "../src/kernels/_mlp_step.ts";
 
 function activate(z: number, code: number): number {
   switch (code) {
@@ -41,6 +45,9 @@ export const referenceKernels: Kernels = {
   name: "ts",
   description: "naive reference",
   threads: 1,
+  allocate(length): Float32Array {
+    return new Float32Array(length);
+  },
   gemm(transA, transB, m, n, k, alpha, a, b, beta, c): void {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
@@ -124,6 +131,21 @@ export const referenceKernels: Kernels = {
       input,
       labels,
       rows,
+      activation,
+      lr,
+      stats,
+    );
+  },
+  mlpSgdSamples(params, work, sizes, layers, inputs, labels, count, activation, lr, stats): void {
+    mlpSgdSamplesComposed(
+      referenceKernels,
+      params,
+      work,
+      sizes,
+      layers,
+      inputs,
+      labels,
+      count,
       activation,
       lr,
       stats,

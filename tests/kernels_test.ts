@@ -1,7 +1,7 @@
 // Every kernel of every backend against the naive reference, at awkward sizes
 // (1, 7, 33, 784) and at the MNIST training shapes.
 
-import { throws as assertThrows } from "node:assert/strict";
+import { equal, throws as assertThrows } from "node:assert/strict";
 import { ACTIVATION_CODES } from "../src/kernels/kernels.ts";
 import { referenceKernels as ref } from "./_reference_kernels.ts";
 import { assertClose, backends, randomFloats } from "./_backends.ts";
@@ -82,6 +82,51 @@ for (const { name, kernels, ignore } of backends) {
               );
             }
           }
+        }
+      }
+    },
+  });
+
+  Deno.test({
+    name: `${name}: mlpSgdSamples() equals one mlpSgdStep() per sample, in order`,
+    ignore,
+    fn(): void {
+      const k = kernels!;
+      const sizes = new Int32Array([33, 7, 5, 3]);
+      const total = 33 * 7 + 7 + 7 * 5 + 5 + 5 * 3 + 3;
+      const count = 9;
+      const inputs = randomFloats(count * 33, 41).map((v, i) => (i % 3 === 0 ? 0 : v));
+      const labels = Int32Array.from({ length: count }, (_, i) => (i * 2) % 3);
+      const p1 = randomFloats(total, 42), p2 = p1.slice();
+      const work = k.allocate(k.mlpWorkSize(sizes, 3, 1));
+      const s1 = new Float64Array(2), s2 = new Float64Array(2);
+      k.mlpSgdSamples(p1, work, sizes, 3, inputs, labels, count, 2, 0.1, s1);
+      for (let s = 0; s < count; s++) {
+        const x = inputs.subarray(s * 33, (s + 1) * 33);
+        k.mlpSgdStep(p2, work, sizes, 3, x, labels.subarray(s, s + 1), 1, 2, 0.1, s2);
+      }
+      assertClose(p1, p2, 0, "parameters");
+      assertClose(s1, s2, 0, "loss and correct count");
+      assertThrows(
+        () => k.mlpSgdSamples(p1, work, sizes, 3, inputs, labels, count + 1, 2, 0.1, s1),
+        RangeError,
+      );
+    },
+  });
+
+  Deno.test({
+    name: `${name}: allocate() returns zeroed arrays${
+      name === "native" ? " aligned to 64 bytes" : ""
+    }`,
+    ignore,
+    fn(): void {
+      for (const length of [0, 1, 7, 33, 100_000]) {
+        const a = kernels!.allocate(length);
+        equal(a.length, length);
+        equal(a.every((v) => v === 0), true);
+        if (name === "native" && length > 0) {
+          const address = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(a)));
+          equal(address % 64n, 0n);
         }
       }
     },

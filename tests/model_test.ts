@@ -81,7 +81,9 @@ for (const { name, kernels, ignore } of backends) {
     ignore,
     fn(): void {
       const data = toyData(200, 5);
-      for (const [batchSize, optimizer] of [[1, "sgd"], [16, "momentum"]] as const) {
+      for (
+        const [batchSize, optimizer] of [[1, "sgd"], [1, "momentum"], [16, "momentum"]] as const
+      ) {
         const net = new Network({ sizes: [8, 16, 4], seed: 2, backend: kernels });
         const before = net.evaluate(data);
         const history = fit(net, data, {
@@ -226,6 +228,18 @@ Deno.test("fit() callbacks receive metrics and can stop training", () => {
   equal(history.epochs.length, 2);
   equal(history.stopped, true);
   deepEqual(seen, [1, 2, 3, 4, 1, 2, 3, 4]);
+});
+
+Deno.test("fit() with batch size 1 trains in chunks and reports once per chunk", () => {
+  const net = new Network({ sizes: [8, 4], backend: "ts" });
+  const seen: [number, number][] = [];
+  const history = fit(net, toyData(150, 1), {
+    epochs: 1,
+    batchSize: 1,
+    onBatchEnd: (p) => seen.push([p.batch, p.batches]),
+  });
+  deepEqual(seen, [[64, 150], [128, 150], [150, 150]]);
+  ok(Number.isFinite(history.epochs[0].trainLoss));
 });
 
 Deno.test("model files that are truncated, corrupted, of another version or shape are rejected", () => {

@@ -140,7 +140,7 @@ export class Batcher {
     this.#random = new Random(options.seed ?? 1);
     this.#shuffle = options.shuffle ?? true;
     [this.#scale, this.#shift] = affineOf(options.preprocessing ?? UNIT_SCALE);
-    this.input = new Float32Array(batchSize * data.rows * data.cols);
+    this.input = kernels.allocate(batchSize * data.rows * data.cols);
     this.labels = new Int32Array(batchSize);
     this.#position = data.count;
   }

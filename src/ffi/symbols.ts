@@ -145,6 +145,21 @@ export const SYMBOLS = {
     ],
     result: "void",
   },
+  mnd_mlp_sgd_samples: {
+    parameters: [
+      "buffer", // float *params
+      "buffer", // float *work
+      "buffer", // const int32_t *sizes
+      "i32", // int32_t layers
+      "buffer", // const float *inputs
+      "buffer", // const int32_t *labels
+      "i32", // int32_t count
+      "i32", // int32_t act
+      "f32", // float lr
+      "buffer", // double *stats
+    ],
+    result: "void",
+  },
   mnd_mlp_work_size: {
     parameters: [
       "buffer", // const int32_t *sizes

@@ -29,6 +29,7 @@ export function checkMlpStep(
   rows: number,
   activation: number,
   stats: Float64Array,
+  workRows: number = rows,
 ): void {
   const op = "mlpSgdStep";
   checkDim(op, "rows", rows);
@@ -42,12 +43,34 @@ export function checkMlpStep(
     if (l > 0) total += sizes[l] * sizes[l - 1] + sizes[l];
   }
   checkLength(op, "params", params, total);
-  checkLength(op, "work", work, mlpWorkSize(sizes, layers, rows));
+  checkLength(op, "work", work, mlpWorkSize(sizes, layers, workRows));
   checkLength(op, "input", input, rows * sizes[0]);
   checkLength(op, "labels", labels, rows);
   checkLength(op, "stats", stats, 2);
   checkActivation(op, activation);
   checkLabels(labels, rows, sizes[layers]);
+}
+
+/** `Kernels.mlpSgdSamples` as one `mlpSgdStepComposed` call per sample. */
+export function mlpSgdSamplesComposed(
+  k: Kernels,
+  params: Float32Array,
+  work: Float32Array,
+  sizes: Int32Array,
+  layers: number,
+  inputs: Float32Array,
+  labels: Int32Array,
+  count: number,
+  activation: number,
+  lr: number,
+  stats: Float64Array,
+): void {
+  const width = sizes[0];
+  for (let s = 0; s < count; s++) {
+    const x = inputs.subarray(s * width, (s + 1) * width);
+    const y = labels.subarray(s, s + 1);
+    mlpSgdStepComposed(k, params, work, sizes, layers, x, y, 1, activation, lr, stats);
+  }
 }
 
 /** `Kernels.mlpSgdStep` on top of the other operations of `k` (unchecked). */

@@ -11,6 +11,7 @@ import type { NativeSymbols } from "../ffi/symbols.ts";
 import {
   checkActivationBackward,
   checkBiasActivation,
+  checkDim,
   checkGather,
   checkGemm,
   checkLength,
@@ -22,6 +23,8 @@ import { checkMlpStep, mlpWorkSize } from "./_mlp_step.ts";
 import type { Kernels } from "./kernels.ts";
 
 const ISA_NAMES = ["generic SIMD", "AVX2+FMA", "AVX-512"];
+/** Floats of slack that let `allocate` start an array on a 64-byte boundary. */
+const ALIGN_FLOATS = 16;
 
 /** The native kernels, or why they cannot be used. */
 export interface NativeLoadResult {
@@ -97,6 +100,15 @@ export class NativeKernels implements Kernels {
   get description(): string {
     const t = this.threads;
     return `native (${this.isa}, ${t} thread${t === 1 ? "" : "s"})`;
+  }
+
+  /** See {@link Kernels.allocate}: the data starts on a 64-byte boundary. */
+  allocate(length: number): Float32Array {
+    checkDim("allocate", "length", length);
+    const buffer = new ArrayBuffer((length + ALIGN_FLOATS) * 4);
+    const address = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
+    const misalignment = Number(address % 64n);
+    return new Float32Array(buffer, misalignment === 0 ? 0 : 64 - misalignment, length);
   }
 
   /** See {@link Kernels.gemm}. */
@@ -254,6 +266,34 @@ export class NativeKernels implements Kernels {
       input,
       labels,
       rows,
+      activation,
+      lr,
+      stats,
+    );
+  }
+
+  /** See {@link Kernels.mlpSgdSamples}. */
+  mlpSgdSamples(
+    params: Float32Array,
+    work: Float32Array,
+    sizes: Int32Array,
+    layers: number,
+    inputs: Float32Array,
+    labels: Int32Array,
+    count: number,
+    activation: number,
+    lr: number,
+    stats: Float64Array,
+  ): void {
+    checkMlpStep(params, work, sizes, layers, inputs, labels, count, activation, stats, 1);
+    this.#lib.mnd_mlp_sgd_samples(
+      params,
+      work,
+      sizes,
+      layers,
+      inputs,
+      labels,
+      count,
       activation,
       lr,
       stats,

@@ -17,7 +17,12 @@ import {
 import type { Kernels } from "./kernels.ts";
 import { LEAKY_RELU_SLOPE } from "./kernels.ts";
 import { gemmTs } from "./ts_gemm.ts";
-import { checkMlpStep, mlpSgdStepComposed, mlpWorkSize } from "./_mlp_step.ts";
+import {
+  checkMlpStep,
+  mlpSgdSamplesComposed,
+  mlpSgdStepComposed,
+  mlpWorkSize,
+} from "./_mlp_step.ts";
 
 /**
  * Kernels in portable TypeScript: a cache-blocked GEMM on packed panels and
@@ -40,6 +45,11 @@ export class TsKernels implements Kernels {
   readonly threads = 1;
   /** `"ts (portable TypeScript, 1 thread)"`. */
   readonly description: string = "ts (portable TypeScript, 1 thread)";
+
+  /** See {@link Kernels.allocate}: a plain array (alignment is invisible to TS). */
+  allocate(length: number): Float32Array {
+    return new Float32Array(length);
+  }
 
   /** See {@link Kernels.gemm}. */
   gemm(
@@ -273,6 +283,35 @@ export class TsKernels implements Kernels {
       input,
       labels,
       rows,
+      activation,
+      lr,
+      stats,
+    );
+  }
+
+  /** See {@link Kernels.mlpSgdSamples}. */
+  mlpSgdSamples(
+    params: Float32Array,
+    work: Float32Array,
+    sizes: Int32Array,
+    layers: number,
+    inputs: Float32Array,
+    labels: Int32Array,
+    count: number,
+    activation: number,
+    lr: number,
+    stats: Float64Array,
+  ): void {
+    checkMlpStep(params, work, sizes, layers, inputs, labels, count, activation, stats, 1);
+    mlpSgdSamplesComposed(
+      this,
+      params,
+      work,
+      sizes,
+      layers,
+      inputs,
+      labels,
+      count,
       activation,
       lr,
       stats,

@@ -96,8 +96,8 @@ export class Network {
   #deltas: Float32Array[] = [];
   #labels = new Int32Array(0);
   readonly #sizes: Int32Array;
-  #fusedWork = new Float32Array(0);
-  #input = new Float32Array(0);
+  #fusedWorkBuffer: Float32Array = new Float32Array(0);
+  #input: Float32Array = new Float32Array(0);
   readonly #stats = new Float64Array(2);
 
   /**
@@ -142,8 +142,8 @@ export class Network {
 
     let total = 0;
     for (let l = 1; l < sizes.length; l++) total += sizes[l] * sizes[l - 1] + sizes[l];
-    this.params = new Float32Array(total);
-    this.grads = new Float32Array(total);
+    this.params = this.kernels.allocate(total);
+    this.grads = this.kernels.allocate(total);
     const weights: Float32Array[] = [], biases: Float32Array[] = [];
     let offset = 0;
     for (let l = 1; l < sizes.length; l++) {
@@ -182,8 +182,8 @@ export class Network {
   #reserve(rows: number): void {
     if (rows <= this.#capacity) return;
     this.#capacity = rows;
-    this.#acts = this.sizes.map((s) => new Float32Array(rows * s));
-    this.#deltas = this.sizes.map((s) => new Float32Array(rows * s));
+    this.#acts = this.sizes.map((s) => this.kernels.allocate(rows * s));
+    this.#deltas = this.sizes.map((s) => this.kernels.allocate(rows * s));
     this.#labels = new Int32Array(rows);
   }
 
@@ -239,18 +239,15 @@ export class Network {
     optimizer: Optimizer,
   ): { loss: number; correct: number } {
     this.#stats.fill(0);
-    if (optimizer.type === "sgd" && optimizer.weightDecay === 0) {
+    if (this.#fusable(optimizer)) {
       // Plain SGD folds the update into the weight-gradient GEMM: one kernel
       // call per batch and no gradient arena (so `grads` is not updated).
       this.#checkInput(input, rows);
-      const layers = this.sizes.length - 1;
-      const need = this.kernels.mlpWorkSize(this.#sizes, layers, rows);
-      if (this.#fusedWork.length < need) this.#fusedWork = new Float32Array(need);
       this.kernels.mlpSgdStep(
         this.params,
-        this.#fusedWork,
+        this.#fusedWork(rows),
         this.#sizes,
-        layers,
+        this.sizes.length - 1,
         input,
         labels,
         rows,
@@ -263,6 +260,62 @@ export class Network {
       optimizer.step(this.kernels, this.params, this.grads);
     }
     return { loss: this.#stats[0], correct: this.#stats[1] };
+  }
+
+  /**
+   * Per-sample training: one optimizer step for each of `count` samples, in
+   * order (batch size 1). With plain SGD all of them run in one kernel call.
+   *
+   * @param input `count x inputSize` features.
+   * @param labels `count` class indices.
+   * @param count Number of samples.
+   * @param optimizer The update rule.
+   * @returns The summed loss over the samples and the number predicted
+   *   correctly (each before its own update).
+   * @throws {RangeError} If a buffer is too short or a label is out of range.
+   */
+  trainSamples(
+    input: Float32Array,
+    labels: Int32Array,
+    count: number,
+    optimizer: Optimizer,
+  ): { loss: number; correct: number } {
+    this.#stats.fill(0);
+    this.#checkInput(input, count);
+    if (this.#fusable(optimizer)) {
+      this.kernels.mlpSgdSamples(
+        this.params,
+        this.#fusedWork(1),
+        this.#sizes,
+        this.sizes.length - 1,
+        input,
+        labels,
+        count,
+        this.#code,
+        optimizer.learningRate,
+        this.#stats,
+      );
+    } else {
+      const width = this.inputSize;
+      for (let s = 0; s < count; s++) {
+        const x = input.subarray(s * width, (s + 1) * width);
+        this.#lossAndGradients(x, labels.subarray(s, s + 1), 1);
+        optimizer.step(this.kernels, this.params, this.grads);
+      }
+    }
+    return { loss: this.#stats[0], correct: this.#stats[1] };
+  }
+
+  /** Plain SGD without weight decay runs as the fused kernel step. */
+  #fusable(optimizer: Optimizer): boolean {
+    return optimizer.type === "sgd" && optimizer.weightDecay === 0;
+  }
+
+  /** The fused step's work buffer, grown to hold `rows` samples. */
+  #fusedWork(rows: number): Float32Array {
+    const need = this.kernels.mlpWorkSize(this.#sizes, this.sizes.length - 1, rows);
+    if (this.#fusedWorkBuffer.length < need) this.#fusedWorkBuffer = this.kernels.allocate(need);
+    return this.#fusedWorkBuffer;
   }
 
   /**
@@ -342,7 +395,7 @@ export class Network {
     let indices: Int32Array | undefined;
     let scale = 0, shift = 0;
     if (input instanceof Uint8Array) {
-      if (this.#input.length < chunk * width) this.#input = new Float32Array(chunk * width);
+      if (this.#input.length < chunk * width) this.#input = this.kernels.allocate(chunk * width);
       indices = new Int32Array(chunk);
       [scale, shift] = affineOf(this.preprocessing);
     }

@@ -89,13 +89,13 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       if (!(momentum >= 0 && momentum < 1)) {
         throw new RangeError(`Momentum must be in [0, 1), got ${momentum}`);
       }
-      let velocity = new Float32Array(0);
+      let velocity: Float32Array = new Float32Array(0);
       return {
         type,
         learningRate,
         weightDecay,
         step(kernels, params, grads): void {
-          if (velocity.length !== params.length) velocity = new Float32Array(params.length);
+          if (velocity.length !== params.length) velocity = kernels.allocate(params.length);
           kernels.momentumStep(
             params,
             grads,
@@ -117,15 +117,15 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
           `Adam needs beta1, beta2 in [0, 1) and epsilon > 0, got ${beta1}, ${beta2}, ${epsilon}`,
         );
       }
-      let m = new Float32Array(0), v = new Float32Array(0), t = 0;
+      let m: Float32Array = new Float32Array(0), v: Float32Array = new Float32Array(0), t = 0;
       return {
         type,
         learningRate,
         weightDecay,
         step(kernels, params, grads): void {
           if (m.length !== params.length) {
-            m = new Float32Array(params.length);
-            v = new Float32Array(params.length);
+            m = kernels.allocate(params.length);
+            v = kernels.allocate(params.length);
             t = 0;
           }
           t++;

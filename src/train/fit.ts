@@ -66,11 +66,19 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Evaluated after each epoch when given. */
   validationData?: Dataset;
-  /** Called after every batch; call `stop()` to end training after it. */
+  /**
+   * Called after every batch; call `stop()` to end training after it. With
+   * `batchSize: 1`, samples are trained in chunks of {@link SAMPLE_CHUNK}
+   * per call (same order, same per-sample updates), and this is called once
+   * per chunk, with `batch` counting samples.
+   */
   onBatchEnd?: (progress: BatchProgress, stop: () => void) => void;
   /** Called after every epoch; call `stop()` to end training. */
   onEpochEnd?: (metrics: EpochMetrics, stop: () => void) => void;
 }
+
+/** Samples per call when training with batch size 1. */
+export const SAMPLE_CHUNK = 64;
 
 /** What {@link fit} returns. */
 export interface History {
@@ -119,13 +127,15 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
     momentum: options.momentum,
     weightDecay: options.weightDecay,
   });
+  const batchSize = options.batchSize ?? 64;
+  const perSample = batchSize === 1;
   const batcher = new Batcher(data, network.kernels, {
-    batchSize: options.batchSize ?? 64,
+    batchSize: perSample ? SAMPLE_CHUNK : batchSize,
     shuffle: options.shuffle,
     seed: options.seed,
     preprocessing: network.preprocessing,
   });
-  const batches = batcher.batchesPerEpoch;
+  const batches = Math.ceil(data.count / batchSize);
   const history: History = { epochs: [], stopped: false };
   const stop = (): void => {
     history.stopped = true;
@@ -135,11 +145,13 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
     let lossSum = 0, correct = 0, samples = 0, batch = 0;
     batcher.startEpoch();
     for (let rows = batcher.next(); rows > 0; rows = batcher.next()) {
-      const result = network.trainBatch(batcher.input, batcher.labels, rows, optimizer);
+      const result = perSample
+        ? network.trainSamples(batcher.input, batcher.labels, rows, optimizer)
+        : network.trainBatch(batcher.input, batcher.labels, rows, optimizer);
       lossSum += result.loss;
       correct += result.correct;
       samples += rows;
-      batch++;
+      batch += perSample ? rows : 1;
       options.onBatchEnd?.({
         epoch,
         batch,
