@@ -24,7 +24,8 @@ TARGET static inline void store_row(float *c, __m256 lo, __m256 hi,
 }
 
 TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
-                           float *c, int32_t ldc, float alpha, float beta) {
+                           int32_t ldb, float *c, int32_t ldc, float alpha,
+                           float beta) {
   __m256 c0l = _mm256_setzero_ps(), c0h = _mm256_setzero_ps();
   __m256 c1l = _mm256_setzero_ps(), c1h = _mm256_setzero_ps();
   __m256 c2l = _mm256_setzero_ps(), c2h = _mm256_setzero_ps();
@@ -32,8 +33,8 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
   __m256 c4l = _mm256_setzero_ps(), c4h = _mm256_setzero_ps();
   __m256 c5l = _mm256_setzero_ps(), c5h = _mm256_setzero_ps();
   for (int32_t p = 0; p < kc; p++) {
-    const __m256 bl = _mm256_load_ps(bp);
-    const __m256 bh = _mm256_load_ps(bp + 8);
+    const __m256 bl = _mm256_loadu_ps(bp);
+    const __m256 bh = _mm256_loadu_ps(bp + 8);
     __m256 a;
 #define ROW(r)                                                                 \
   a = _mm256_broadcast_ss(ap + r);                                             \
@@ -42,7 +43,7 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
 #undef ROW
     ap += 6;
-    bp += 16;
+    bp += ldb;
   }
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   store_row(c + 0 * ldc, c0l, c0h, va, vb, beta);

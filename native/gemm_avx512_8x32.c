@@ -31,7 +31,8 @@ TARGET static inline void store_row(float *c, __m512 lo, __m512 hi,
 }
 
 TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
-                           float *c, int32_t ldc, float alpha, float beta) {
+                           int32_t ldb, float *c, int32_t ldc, float alpha,
+                           float beta) {
   __m512 c0l = _mm512_setzero_ps(), c0h = _mm512_setzero_ps();
   __m512 c1l = _mm512_setzero_ps(), c1h = _mm512_setzero_ps();
   __m512 c2l = _mm512_setzero_ps(), c2h = _mm512_setzero_ps();
@@ -41,8 +42,8 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
   __m512 c6l = _mm512_setzero_ps(), c6h = _mm512_setzero_ps();
   __m512 c7l = _mm512_setzero_ps(), c7h = _mm512_setzero_ps();
   for (int32_t p = 0; p < kc; p++) {
-    const __m512 bl = _mm512_load_ps(bp);
-    const __m512 bh = _mm512_load_ps(bp + 16);
+    const __m512 bl = _mm512_loadu_ps(bp);
+    const __m512 bh = _mm512_loadu_ps(bp + 16);
     __m512 a;
 #define ROW(r)                                                                 \
   a = _mm512_set1_ps(ap[r]);                                                   \
@@ -51,7 +52,7 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
 #undef ROW
     ap += 8;
-    bp += 32;
+    bp += ldb;
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   store_row(c + 0 * ldc, c0l, c0h, va, vb, beta);

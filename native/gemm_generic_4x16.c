@@ -17,8 +17,9 @@ static inline v16 load(const float *p) {
 
 static inline void store(float *p, v16 v) { memcpy(p, &v, sizeof v); }
 
-static void ukernel(int32_t kc, const float *ap, const float *bp, float *c,
-                    int32_t ldc, float alpha, float beta) {
+static void ukernel(int32_t kc, const float *ap, const float *bp,
+                    int32_t ldb, float *c, int32_t ldc, float alpha,
+                    float beta) {
   v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
   for (int32_t p = 0; p < kc; p++) {
     const v16 b = load(bp);
@@ -27,7 +28,7 @@ static void ukernel(int32_t kc, const float *ap, const float *bp, float *c,
     c2 += ap[2] * b;
     c3 += ap[3] * b;
     ap += 4;
-    bp += 16;
+    bp += ldb;
   }
   v16 rows[4] = {c0, c1, c2, c3};
   for (int r = 0; r < 4; r++) {

@@ -5,11 +5,13 @@
 #include <stdint.h>
 
 // Computes one full MR x NR tile: C = alpha * Ap * Bp + beta * C, where Ap
-// is a packed A micro-panel (kc x MR, ap[p*MR + r]) and Bp a packed B
-// micro-panel (kc x NR, bp[p*NR + j]), both 64-byte aligned. beta == 0 must
+// is a packed A micro-panel (kc x MR, ap[p*MR + r], 64-byte aligned) and Bp
+// is kc rows of NR floats, ldb floats apart: a packed panel (ldb = NR) or,
+// for a plain B, the matrix itself (ldb = n), read in place. beta == 0 must
 // not read C. C rows are ldc floats apart.
 typedef void (*mnd_ukernel_fn)(int32_t kc, const float *ap, const float *bp,
-                               float *c, int32_t ldc, float alpha, float beta);
+                               int32_t ldb, float *c, int32_t ldc,
+                               float alpha, float beta);
 
 typedef struct {
   mnd_ukernel_fn run;
