@@ -489,6 +489,29 @@ static void gemv_cols(int32_t n, int32_t k, float alpha, const float *a,
   }
 }
 
+// ---- thread plan -------------------------------------------------------------
+
+static void plan_threads(gemm_job *g) {
+  const int32_t col_units = (g->n + g->uk->nr - 1) / g->uk->nr;
+  const int32_t row_units = (g->m + g->uk->mr - 1) / g->uk->mr;
+  int32_t threads = mnd_threads();
+  // Small products, and thin ones (k < 16: bound by memory, where a split
+  // only moves cache lines between cores), run on the calling thread.
+  if (2.0 * g->m * g->n * g->k < PARALLEL_MIN_FLOPS || g->k < 16)
+    threads = 1;
+  // A^T*B (a weight gradient) splits rows, like the A*B^T forward product
+  // splits the same weights, so each core keeps updating its own rows.
+  if (!(g->trans_a && !g->trans_b && row_units >= threads) &&
+      (col_units >= threads || col_units >= row_units)) {
+    g->split_cols = 1;
+    g->units = col_units;
+  } else {
+    g->split_cols = 0;
+    g->units = row_units;
+  }
+  g->tasks = g->units < threads ? g->units : threads;
+}
+
 // ---- entry points ----------------------------------------------------------
 
 MND_API void mnd_gemm(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
@@ -515,24 +538,10 @@ MND_API void mnd_gemm(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
     ger(m, n, alpha, a, b, beta, c);
     return;
   }
-  gemm_job g = {trans_a, trans_b, m, n, k, alpha, beta, a, b, c, kernel(),
-                1, 0, 1};
-  const int32_t col_units = (n + g.uk->nr - 1) / g.uk->nr;
-  const int32_t row_units = (m + g.uk->mr - 1) / g.uk->mr;
-  int32_t threads = mnd_threads();
-  // Small products, and thin ones (k < 16: bound by memory, where a split
-  // only moves cache lines between cores), run on the calling thread.
-  if (2.0 * m * n * k < PARALLEL_MIN_FLOPS || k < 16)
-    threads = 1;
-  if (!(trans_a && !trans_b && row_units >= threads) &&
-      (col_units >= threads || col_units >= row_units)) {
-    g.split_cols = 1;
-    g.units = col_units;
-  } else {
-    g.split_cols = 0;
-    g.units = row_units;
-  }
-  g.tasks = g.units < threads ? g.units : threads;
+  gemm_job g = {.trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n,
+                .k = k, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c,
+                .uk = kernel()};
+  plan_threads(&g);
   mnd_pool_run(gemm_task, &g, g.tasks);
 }
 
