@@ -38,9 +38,8 @@ function candidates(): string[] {
   if (override) paths.push(override);
   const url = new URL(`../../zig-out/lib/${libraryFileName()}`, import.meta.url);
   if (url.protocol === "file:") {
-    paths.push(
-      Deno.build.os === "windows" ? url.pathname.slice(1) : decodeURIComponent(url.pathname),
-    );
+    const path = decodeURIComponent(url.pathname);
+    paths.push(Deno.build.os === "windows" ? path.slice(1) : path); // "/C:/x" -> "C:/x"
   }
   return paths;
 }

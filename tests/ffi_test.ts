@@ -1,0 +1,29 @@
+// The native library loader: a file that is present but broken must throw,
+// naming the paths tried and the fix, never fall back silently.
+
+import { equal, match } from "node:assert/strict";
+
+Deno.test("a broken library at MNIST_DNN_LIB throws with the paths tried and the cause", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fake = `${dir}/libmnist_dnn.so`;
+    await Deno.writeTextFile(fake, "not a shared library");
+    const script = `import { selectKernels } from "${
+      new URL("../src/kernels/select.ts", import.meta.url).href
+    }";
+      selectKernels("auto");`;
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      env: { MNIST_DNN_LIB: fake },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stderr);
+    equal(code, 1);
+    match(text, new RegExp(`Cannot open the native library "${fake}" \\(tried ${fake}`));
+    match(text, /rebuild it with `deno task build`/);
+    match(text, /Caused by/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
