@@ -4,25 +4,14 @@
 // one file is the SIMD path of every architecture without intrinsics.
 #include "gemm_internal.h"
 #include "kernels.h"
-
-#include <string.h>
-
-typedef float v16 __attribute__((vector_size(64)));
-
-static inline v16 load(const float *p) {
-  v16 v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-static inline void store(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+#include "vec16.h"
 
 static void ukernel(int32_t kc, const float *ap, const float *bp,
                     int32_t ldb, float *c, int32_t ldc, float alpha,
                     float beta) {
   v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
   for (int32_t p = 0; p < kc; p++) {
-    const v16 b = load(bp);
+    const v16 b = load16(bp);
     c0 += ap[0] * b;
     c1 += ap[1] * b;
     c2 += ap[2] * b;
@@ -34,8 +23,8 @@ static void ukernel(int32_t kc, const float *ap, const float *bp,
   for (int r = 0; r < 4; r++) {
     v16 out = alpha * rows[r];
     if (beta != 0.0f)
-      out += beta * load(c + r * ldc);
-    store(c + r * ldc, out);
+      out += beta * load16(c + r * ldc);
+    store16(c + r * ldc, out);
   }
 }
 

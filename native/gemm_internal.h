@@ -20,6 +20,18 @@ typedef struct {
 } mnd_ukernel;
 
 extern const mnd_ukernel mnd_ukernel_generic;
+
+// Batch-1 paths (gemv.c). Rows of W are split across threads in the same
+// fixed ranges by the GEMV and the rank-1 update.
+// c (n) = alpha * W (n,k) * a (k) + beta * c.
+void mnd_gemv_rows(int32_t n, int32_t k, float alpha, const float *a,
+                   const float *w, float beta, float *c);
+// c (n) = alpha * a (k) * B (k,n) + beta * c.
+void mnd_gemv_cols(int32_t n, int32_t k, float alpha, const float *a,
+                   const float *b, float beta, float *c);
+// C (m,n) = alpha * coef (m) x vec (n) + beta * C.
+void mnd_ger(int32_t m, int32_t n, float alpha, const float *coef,
+             const float *vec, float beta, float *c);
 #if defined(__x86_64__)
 extern const mnd_ukernel mnd_ukernel_avx2;
 extern const mnd_ukernel mnd_ukernel_avx512;

@@ -13,6 +13,9 @@ import { type BackendChoice, selectKernels } from "../kernels/select.ts";
 import { Random } from "../random.ts";
 import { INIT_NAMES, initializeLayer, type InitName } from "./initializers.ts";
 import type { Optimizer } from "./optimizers.ts";
+import { evaluate, type Evaluation, predict, predictProba } from "./_inference.ts";
+
+export type { Evaluation } from "./_inference.ts";
 
 /** Hidden-layer activations a network may use. */
 export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze([
@@ -39,19 +42,6 @@ export interface NetworkOptions {
   /** Pixel preprocessing used by `predict`/`evaluate` on bytes. Default [0, 1] scaling. */
   preprocessing?: Preprocessing;
 }
-
-/** Result of {@link Network.evaluate}. */
-export interface Evaluation {
-  /** Mean cross-entropy loss. */
-  loss: number;
-  /** Fraction of samples classified correctly. */
-  accuracy: number;
-  /** `confusion[label][predicted]` counts. */
-  confusion: number[][];
-}
-
-/** Largest number of rows {@link Network.predictProba} pushes through at once. */
-const INFERENCE_ROWS = 500;
 
 /**
  * A dense neural network classifier.
@@ -94,10 +84,8 @@ export class Network {
   #acts: Float32Array[] = [];
   /** deltas[l] is dLoss/dz for layer l's pre-activation. */
   #deltas: Float32Array[] = [];
-  #labels = new Int32Array(0);
   readonly #sizes: Int32Array;
   #fusedWorkBuffer: Float32Array = new Float32Array(0);
-  #input: Float32Array = new Float32Array(0);
   readonly #stats = new Float64Array(2);
 
   /**
@@ -184,7 +172,6 @@ export class Network {
     this.#capacity = rows;
     this.#acts = this.sizes.map((s) => this.kernels.allocate(rows * s));
     this.#deltas = this.sizes.map((s) => this.kernels.allocate(rows * s));
-    this.#labels = new Int32Array(rows);
   }
 
   #checkInput(input: Float32Array, rows: number): void {
@@ -377,54 +364,6 @@ export class Network {
     }
   }
 
-  /** Converts byte inputs with this network's preprocessing, chunk by chunk. */
-  #each(
-    input: Float32Array | Uint8Array,
-    visit: (logits: Float32Array, start: number, rows: number) => void,
-    labels?: Uint8Array,
-  ): number {
-    const width = this.inputSize;
-    if (input.length % width !== 0) {
-      throw new RangeError(
-        `Input holds ${input.length} values, not a whole number of ${width}-feature samples`,
-      );
-    }
-    const count = input.length / width;
-    const chunk = Math.min(count, INFERENCE_ROWS);
-    if (chunk === 0) return 0;
-    let indices: Int32Array | undefined;
-    let scale = 0, shift = 0;
-    if (input instanceof Uint8Array) {
-      if (this.#input.length < chunk * width) this.#input = this.kernels.allocate(chunk * width);
-      indices = new Int32Array(chunk);
-      [scale, shift] = affineOf(this.preprocessing);
-    }
-    this.#reserve(chunk);
-    for (let start = 0; start < count; start += chunk) {
-      const rows = Math.min(chunk, count - start);
-      let x: Float32Array;
-      if (input instanceof Uint8Array) {
-        for (let i = 0; i < rows; i++) indices![i] = start + i;
-        this.kernels.gatherBatch(
-          this.#input,
-          labels ? this.#labels : null,
-          input,
-          labels ?? null,
-          indices!,
-          rows,
-          width,
-          scale,
-          shift,
-        );
-        x = this.#input;
-      } else {
-        x = input.subarray(start * width, (start + rows) * width);
-      }
-      visit(this.forward(x, rows), start, rows);
-    }
-    return count;
-  }
-
   /**
    * Class probabilities for each sample.
    *
@@ -434,14 +373,7 @@ export class Network {
    * @throws {RangeError} If the input is not a whole number of samples.
    */
   predictProba(input: Float32Array | Uint8Array): Float32Array {
-    const classes = this.outputSize;
-    const out = new Float32Array((input.length / this.inputSize) * classes);
-    this.#each(input, (logits, start, rows) => {
-      const dst = out.subarray(start * classes, (start + rows) * classes);
-      dst.set(logits);
-      this.kernels.softmax(dst, rows, classes);
-    });
-    return out;
+    return predictProba(this, input);
   }
 
   /**
@@ -452,18 +384,7 @@ export class Network {
    * @throws {RangeError} If the input is not a whole number of samples.
    */
   predict(input: Float32Array | Uint8Array): Int32Array {
-    const classes = this.outputSize;
-    const out = new Int32Array(input.length / this.inputSize);
-    this.#each(input, (logits, start, rows) => {
-      for (let i = 0; i < rows; i++) {
-        let best = 0;
-        for (let j = 1; j < classes; j++) {
-          if (logits[i * classes + j] > logits[i * classes + best]) best = j;
-        }
-        out[start + i] = best;
-      }
-    });
-    return out;
+    return predict(this, input);
   }
 
   /**
@@ -474,31 +395,6 @@ export class Network {
    * @throws {TypeError} If the data is unlabelled or of the wrong width.
    */
   evaluate(data: Dataset): Evaluation {
-    const labels = data.labels;
-    if (!labels) throw new TypeError("Cannot evaluate on an unlabelled dataset");
-    if (data.rows * data.cols !== this.inputSize) {
-      throw new TypeError(
-        `Dataset samples have ${data.rows}x${data.cols} = ${data.rows * data.cols} features; ` +
-          `the network expects ${this.inputSize}`,
-      );
-    }
-    const classes = this.outputSize;
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-    const stats = new Float64Array(2);
-    const grad = new Float32Array(Math.min(data.count, INFERENCE_ROWS) * classes);
-    const images = data.images.subarray(0, data.count * this.inputSize);
-    this.#each(images, (logits, start, rows) => {
-      const batchLabels = this.#labels;
-      this.kernels.softmaxCrossEntropy(logits, batchLabels, grad, rows, classes, 0, stats);
-      for (let i = 0; i < rows; i++) {
-        let best = 0;
-        for (let j = 1; j < classes; j++) {
-          if (logits[i * classes + j] > logits[i * classes + best]) best = j;
-        }
-        confusion[labels[start + i]][best]++;
-      }
-    }, labels);
-    const n = Math.max(data.count, 1);
-    return { loss: stats[0] / n, accuracy: stats[1] / n, confusion };
+    return evaluate(this, data);
   }
 }

@@ -1,0 +1,129 @@
+// Batched inference for Network: predict, predictProba and evaluate run the
+// forward pass over chunks of samples, converting pixel bytes with the
+// network's preprocessing on the way in.
+
+import type { Dataset } from "../data/dataset.ts";
+import { affineOf } from "../data/batcher.ts";
+import type { Network } from "./network.ts";
+
+/** Result of `Network.evaluate`. */
+export interface Evaluation {
+  /** Mean cross-entropy loss. */
+  loss: number;
+  /** Fraction of samples classified correctly. */
+  accuracy: number;
+  /** `confusion[label][predicted]` counts. */
+  confusion: number[][];
+}
+
+/** Largest number of rows pushed through the network at once. */
+const CHUNK_ROWS = 500;
+
+/**
+ * Calls `visit` with the logits of each chunk of samples. Byte inputs are
+ * gathered into floats with the network's preprocessing (and, given
+ * `labels`, the chunk's labels into `chunkLabels`).
+ */
+function forEachChunk(
+  network: Network,
+  input: Float32Array | Uint8Array,
+  visit: (logits: Float32Array, start: number, rows: number, chunkLabels: Int32Array) => void,
+  labels?: Uint8Array,
+): void {
+  const width = network.inputSize;
+  if (input.length % width !== 0) {
+    throw new RangeError(
+      `Input holds ${input.length} values, not a whole number of ${width}-feature samples`,
+    );
+  }
+  const count = input.length / width;
+  const chunk = Math.min(count, CHUNK_ROWS);
+  if (chunk === 0) return;
+  const kernels = network.kernels;
+  const bytes = input instanceof Uint8Array;
+  const floats = bytes ? kernels.allocate(chunk * width) : undefined;
+  const indices = new Int32Array(chunk);
+  const chunkLabels = new Int32Array(chunk);
+  const [scale, shift] = affineOf(network.preprocessing);
+  for (let start = 0; start < count; start += chunk) {
+    const rows = Math.min(chunk, count - start);
+    let x: Float32Array;
+    if (bytes) {
+      for (let i = 0; i < rows; i++) indices[i] = start + i;
+      kernels.gatherBatch(
+        floats!,
+        labels ? chunkLabels : null,
+        input,
+        labels ?? null,
+        indices,
+        rows,
+        width,
+        scale,
+        shift,
+      );
+      x = floats!;
+    } else {
+      x = input.subarray(start * width, (start + rows) * width);
+    }
+    visit(network.forward(x, rows), start, rows, chunkLabels);
+  }
+}
+
+/** Index of the largest of `n` values starting at `offset`. */
+function argmax(values: Float32Array, offset: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (values[offset + j] > values[offset + best]) best = j;
+  return best;
+}
+
+/** See `Network.predictProba`. */
+export function predictProba(network: Network, input: Float32Array | Uint8Array): Float32Array {
+  const classes = network.outputSize;
+  const out = new Float32Array((input.length / network.inputSize) * classes);
+  forEachChunk(network, input, (logits, start, rows) => {
+    const dst = out.subarray(start * classes, (start + rows) * classes);
+    dst.set(logits.subarray(0, rows * classes));
+    network.kernels.softmax(dst, rows, classes);
+  });
+  return out;
+}
+
+/** See `Network.predict`. */
+export function predict(network: Network, input: Float32Array | Uint8Array): Int32Array {
+  const classes = network.outputSize;
+  const out = new Int32Array(input.length / network.inputSize);
+  forEachChunk(network, input, (logits, start, rows) => {
+    for (let i = 0; i < rows; i++) out[start + i] = argmax(logits, i * classes, classes);
+  });
+  return out;
+}
+
+/** See `Network.evaluate`. */
+export function evaluate(network: Network, data: Dataset): Evaluation {
+  const labels = data.labels;
+  if (!labels) throw new TypeError("Cannot evaluate on an unlabelled dataset");
+  const width = network.inputSize;
+  if (data.rows * data.cols !== width) {
+    throw new TypeError(
+      `Dataset samples have ${data.rows}x${data.cols} = ${data.rows * data.cols} features; ` +
+        `the network expects ${width}`,
+    );
+  }
+  const classes = network.outputSize;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const stats = new Float64Array(2);
+  const grad = new Float32Array(Math.min(data.count, CHUNK_ROWS) * classes);
+  forEachChunk(
+    network,
+    data.images.subarray(0, data.count * width),
+    (logits, start, rows, chunkLabels) => {
+      network.kernels.softmaxCrossEntropy(logits, chunkLabels, grad, rows, classes, 0, stats);
+      for (let i = 0; i < rows; i++) {
+        confusion[labels[start + i]][argmax(logits, i * classes, classes)]++;
+      }
+    },
+    labels,
+  );
+  const n = Math.max(data.count, 1);
+  return { loss: stats[0] / n, accuracy: stats[1] / n, confusion };
+}
