@@ -8,8 +8,6 @@ const native = loadNativeKernels();
 
 /** The native kernels, or undefined when the library is not built. */
 export const nativeKernels: Kernels | undefined = native.kernels;
-/** Why native tests are skipped, when they are. */
-export const nativeSkipReason: string | undefined = native.reason;
 
 /** Backends to test, each with `ignore` set when unavailable (skips show up visibly). */
 export const backends: { name: string; kernels: Kernels | undefined; ignore: boolean }[] = [

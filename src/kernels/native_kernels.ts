@@ -304,9 +304,4 @@ export class NativeKernels implements Kernels {
   mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number {
     return mlpWorkSize(sizes, layers, rows);
   }
-
-  /** Restricts the GEMM to an instruction set (0 generic, 1 AVX2, 2 AVX-512) for benchmarks; returns the one in use. */
-  forceIsa(isa: number): number {
-    return this.#lib.mnd_force_isa(isa);
-  }
 }
