@@ -37,7 +37,7 @@ export {
   saveNetwork,
 } from "./src/model/model_file.ts";
 export { ModelFormatError } from "./src/model/safetensors.ts";
-export { fit } from "./src/train/fit.ts";
+export { fit, type Schedule, scheduleFactor, SCHEDULES } from "./src/train/fit.ts";
 export type { BatchProgress, EpochMetrics, FitOptions, History } from "./src/train/fit.ts";
 export { type Dataset, splitDataset, subset } from "./src/data/dataset.ts";
 export {

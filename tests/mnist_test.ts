@@ -100,13 +100,20 @@ for (const { name, kernels, ignore } of backends) {
     ignore: ignore || ignoreReal,
     async fn(): Promise<void> {
       const { train, test } = await loadMnist({ download: false });
-      // Native is fast enough for a wider network and Adam, which passes 97%
-      // in one epoch (97.2% measured); TS trains the default network.
+      // Native is fast enough for a wider network and Adam with a linearly
+      // decaying rate, which passes 97% in one epoch with room to spare
+      // (97.7% and 97.6% measured with seeds 1 and 7); TS trains the default.
       const native = name === "native";
       const sizes = native ? [784, 512, 256, 10] : [784, 128, 64, 10];
       const net = new Network({ sizes, seed: 1, backend: kernels });
       const options = native
-        ? { epochs: 1, batchSize: 64, optimizer: "adam" as const, learningRate: 1e-3 }
+        ? {
+          epochs: 1,
+          batchSize: 64,
+          optimizer: "adam" as const,
+          learningRate: 2e-3,
+          schedule: "linear" as const,
+        }
         : { epochs: 1, batchSize: 64, learningRate: 0.1 };
       fit(net, train, options);
       const { accuracy } = net.evaluate(test);

@@ -230,6 +230,33 @@ Deno.test("fit() callbacks receive metrics and can stop training", () => {
   deepEqual(seen, [1, 2, 3, 4, 1, 2, 3, 4]);
 });
 
+Deno.test("fit() schedules decay the learning rate over the whole run", () => {
+  for (const [schedule, midway] of [["linear", 0.5], ["cosine", 0.5], ["constant", 1]] as const) {
+    const net = new Network({ sizes: [8, 4], backend: "ts" });
+    const opt = createOptimizer({ type: "sgd", learningRate: 0.2 });
+    const rates: number[] = [];
+    fit(net, toyData(100, 1), {
+      epochs: 2,
+      batchSize: 10,
+      optimizer: opt,
+      schedule,
+      onBatchEnd: () => rates.push(opt.learningRate),
+    });
+    equal(rates.length, 20);
+    ok(Math.abs(rates[0] - 0.2) < 1e-12, `${schedule} starts at the base rate`);
+    ok(Math.abs(rates[10] - 0.2 * midway) < 1e-12, `${schedule} at half-way: ${rates[10]}`);
+    ok(rates.every((r, i) => i === 0 || r <= rates[i - 1]), `${schedule} never increases`);
+  }
+  throws(
+    () =>
+      fit(new Network({ sizes: [8, 4], backend: "ts" }), toyData(10, 1), {
+        epochs: 1,
+        schedule: "step" as "linear",
+      }),
+    /Unknown schedule "step"/,
+  );
+});
+
 Deno.test("fit() with batch size 1 trains in chunks and reports once per chunk", () => {
   const net = new Network({ sizes: [8, 4], backend: "ts" });
   const seen: [number, number][] = [];

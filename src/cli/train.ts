@@ -15,7 +15,7 @@ import { INIT_NAMES } from "../model/initializers.ts";
 import { saveNetwork } from "../model/model_file.ts";
 import { ACTIVATION_NAMES, Network } from "../model/network.ts";
 import { OPTIMIZER_NAMES } from "../model/optimizers.ts";
-import { fit } from "../train/fit.ts";
+import { fit, SCHEDULES } from "../train/fit.ts";
 import {
   choiceOption,
   intOption,
@@ -40,6 +40,7 @@ Options:
   --lr X              learning rate                    (default 0.1)
   --optimizer NAME    ${OPTIMIZER_NAMES.join(" | ")}                   (default sgd)
   --momentum X        momentum coefficient             (default 0.9)
+  --schedule NAME     ${SCHEDULES.join(" | ")}   (default constant)
   --standardize       standardize pixels with the training mean/std
   --seed N            seed of weights and shuffles     (default 1)
   --data DIR          directory holding the MNIST IDX files (raw or .gz)
@@ -75,6 +76,7 @@ export function train(args: string[], io: Io): Promise<number> {
         lr: { type: "string", default: "0.1" },
         optimizer: { type: "string", default: "sgd" },
         momentum: { type: "string", default: "0.9" },
+        schedule: { type: "string", default: "constant" },
         standardize: { type: "boolean", default: false },
         seed: { type: "string", default: "1" },
         data: { type: "string" },
@@ -105,6 +107,7 @@ export function train(args: string[], io: Io): Promise<number> {
     const learningRate = numberOption("lr", values.lr, Number.MIN_VALUE);
     const optimizer = choiceOption("optimizer", values.optimizer, OPTIMIZER_NAMES);
     const momentum = numberOption("momentum", values.momentum, 0, 0.999999);
+    const schedule = choiceOption("schedule", values.schedule, SCHEDULES);
     const seed = intOption("seed", values.seed, true);
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
     const threads = values.threads === undefined ? undefined : intOption("threads", values.threads);
@@ -129,7 +132,9 @@ export function train(args: string[], io: Io): Promise<number> {
     say(`data: ${mnist.source} (${trainSet.count} train, ${mnist.test.count} test)\n`);
     say(
       `model: ${sizes.join("-")} ${activation}, ${init} init, ${optimizer} lr ${learningRate}, ` +
-        `batch ${batchSize}, ${epochs} epochs\n`,
+        `batch ${batchSize}, ${epochs} epochs${
+          schedule === "constant" ? "" : `, ${schedule} schedule`
+        }\n`,
     );
     const bar = io.isTerminal && !values.quiet ? new ProgressBar(io.out) : undefined;
     const history = fit(network, trainSet, {
@@ -138,6 +143,7 @@ export function train(args: string[], io: Io): Promise<number> {
       optimizer,
       learningRate,
       momentum,
+      schedule,
       seed,
       validationData: mnist.test,
       onBatchEnd: bar && ((p) => bar.update(p)),

@@ -60,6 +60,12 @@ export interface FitOptions {
   momentum?: number;
   /** L2 weight decay when `optimizer` is a name. Default 0. */
   weightDecay?: number;
+  /**
+   * Learning-rate schedule over the whole run: `"constant"` (default),
+   * `"linear"` (decays to 0 at the last step) or `"cosine"` (half-cosine
+   * to 0). The optimizer's `learningRate` is the starting rate.
+   */
+  schedule?: Schedule;
   /** Seed of the per-epoch shuffles. Default 1. */
   seed?: number;
   /** Reshuffle every epoch. Default `true`. */
@@ -75,6 +81,40 @@ export interface FitOptions {
   onBatchEnd?: (progress: BatchProgress, stop: () => void) => void;
   /** Called after every epoch; call `stop()` to end training. */
   onEpochEnd?: (metrics: EpochMetrics, stop: () => void) => void;
+}
+
+/** Learning-rate schedules accepted by {@link fit}. */
+export type Schedule = "constant" | "linear" | "cosine";
+
+/** All schedule names, for validation and help texts. */
+export const SCHEDULES: readonly Schedule[] = Object.freeze(["constant", "linear", "cosine"]);
+
+/**
+ * The fraction of the starting learning rate a schedule gives at `progress`
+ * (0 at the first step, 1 after the last).
+ *
+ * @param schedule The schedule.
+ * @param progress Fraction of the run completed, in [0, 1].
+ * @returns The multiplier, in [0, 1].
+ * @example Halfway through a linear decay
+ * ```ts
+ * import { scheduleFactor } from "./fit.ts";
+ * console.log(scheduleFactor("linear", 0.5)); // 0.5
+ * ```
+ */
+export function scheduleFactor(schedule: Schedule, progress: number): number {
+  switch (schedule) {
+    case "constant":
+      return 1;
+    case "linear":
+      return 1 - progress;
+    case "cosine":
+      return 0.5 * (1 + Math.cos(Math.PI * progress));
+    default:
+      throw new RangeError(
+        `Unknown schedule "${schedule}" (expected one of ${SCHEDULES.join(", ")})`,
+      );
+  }
 }
 
 /** Samples per call when training with batch size 1. */
@@ -136,6 +176,10 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
     preprocessing: network.preprocessing,
   });
   const batches = Math.ceil(data.count / batchSize);
+  const schedule = options.schedule ?? "constant";
+  const baseRate = optimizer.learningRate;
+  const totalSamples = epochs * data.count;
+  scheduleFactor(schedule, 0); // validates
   const history: History = { epochs: [], stopped: false };
   const stop = (): void => {
     history.stopped = true;
@@ -145,6 +189,10 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
     let lossSum = 0, correct = 0, samples = 0, batch = 0;
     batcher.startEpoch();
     for (let rows = batcher.next(); rows > 0; rows = batcher.next()) {
+      if (schedule !== "constant") {
+        const done = (epoch - 1) * data.count + samples;
+        optimizer.learningRate = baseRate * scheduleFactor(schedule, done / totalSamples);
+      }
       const result = perSample
         ? network.trainSamples(batcher.input, batcher.labels, rows, optimizer)
         : network.trainBatch(batcher.input, batcher.labels, rows, optimizer);
