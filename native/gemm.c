@@ -88,10 +88,8 @@ MND_API int32_t mnd_abi_version(void) { return MND_ABI_VERSION; }
 
 // ---- per-thread packing buffers ----------------------------------------------
 
-#define MAX_WORKERS 256
-
-static float *pack_a_buf[MAX_WORKERS];
-static float *pack_b_buf[MAX_WORKERS];
+static float *pack_a_buf[MND_MAX_THREADS];
+static float *pack_b_buf[MND_MAX_THREADS];
 
 static float *aligned_floats(size_t count) {
   // 64-byte aligned without aligned_alloc (absent from some C runtimes); the

@@ -41,13 +41,12 @@ typedef pthread_cond_t cond_t;
 #endif
 #endif
 
-#define MAX_THREADS 256
 // Spin iterations (each a pause, ~10-40 ns) before a worker sleeps: long
 // enough to bridge the TS work between two kernel calls of a training step.
 #define SPIN_LIMIT 20000
 
 static struct {
-  thread_t threads[MAX_THREADS];
+  thread_t threads[MND_MAX_THREADS];
   int32_t size; // workers + the calling thread; 0 = not started
   mutex_t mutex;
   cond_t wake;
@@ -154,8 +153,8 @@ MND_API int32_t mnd_set_threads(int32_t threads) {
   }
   if (threads < 1)
     threads = 1;
-  if (threads > MAX_THREADS)
-    threads = MAX_THREADS;
+  if (threads > MND_MAX_THREADS)
+    threads = MND_MAX_THREADS;
   if (threads == pool.size)
     return threads;
   stop_workers();

@@ -4,6 +4,9 @@
 
 #include <stdint.h>
 
+// Most threads the pool runs (the caller plus workers).
+#define MND_MAX_THREADS 256
+
 // A unit of parallel work: runs task `task` of a job.
 typedef void (*mnd_task_fn)(void *ctx, int32_t task);
 

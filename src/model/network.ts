@@ -86,6 +86,8 @@ export class Network {
   #deltas: Float32Array[] = [];
   readonly #sizes: Int32Array;
   #fusedWorkBuffer: Float32Array = new Float32Array(0);
+  #sample: Float32Array = new Float32Array(0);
+  readonly #sampleLabel = new Int32Array(1);
   readonly #stats = new Float64Array(2);
 
   /**
@@ -170,8 +172,11 @@ export class Network {
   #reserve(rows: number): void {
     if (rows <= this.#capacity) return;
     this.#capacity = rows;
-    this.#acts = this.sizes.map((s) => this.kernels.allocate(rows * s));
-    this.#deltas = this.sizes.map((s) => this.kernels.allocate(rows * s));
+    // Layer 0 is the caller's input and needs no delta: nothing to allocate.
+    const buffer = (s: number, l: number): Float32Array =>
+      l === 0 ? new Float32Array(0) : this.kernels.allocate(rows * s);
+    this.#acts = this.sizes.map(buffer);
+    this.#deltas = this.sizes.map(buffer);
   }
 
   #checkInput(input: Float32Array, rows: number): void {
@@ -283,10 +288,14 @@ export class Network {
         this.#stats,
       );
     } else {
+      // One sample at a time through reused one-row buffers (no views
+      // allocated per step).
       const width = this.inputSize;
+      if (this.#sample.length !== width) this.#sample = this.kernels.allocate(width);
       for (let s = 0; s < count; s++) {
-        const x = input.subarray(s * width, (s + 1) * width);
-        this.#lossAndGradients(x, labels.subarray(s, s + 1), 1);
+        this.#sample.set(input.subarray(s * width, (s + 1) * width));
+        this.#sampleLabel[0] = labels[s];
+        this.#lossAndGradients(this.#sample, this.#sampleLabel, 1);
         optimizer.step(this.kernels, this.params, this.grads);
       }
     }

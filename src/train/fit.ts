@@ -179,7 +179,11 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
   const schedule = options.schedule ?? "constant";
   const baseRate = optimizer.learningRate;
   const totalSamples = epochs * data.count;
-  scheduleFactor(schedule, 0); // validates
+  if (!SCHEDULES.includes(schedule)) {
+    throw new RangeError(
+      `Unknown schedule "${schedule}" (expected one of ${SCHEDULES.join(", ")})`,
+    );
+  }
   const history: History = { epochs: [], stopped: false };
   const stop = (): void => {
     history.stopped = true;
