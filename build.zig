@@ -17,6 +17,10 @@ const sources = [_][]const u8{
     "native/nn.c",
     "native/optim.c",
     "native/mlp.c",
+    "native/conv.c",
+    "native/maxpool.c",
+    "native/norm.c",
+    "native/dropout.c",
     "native/pool.c",
 };
 

@@ -293,7 +293,7 @@ static void gemm_task(void *ctx, int32_t task) {
 static void plan_threads(gemm_job *g) {
   const int32_t col_units = (g->n + g->uk->nr - 1) / g->uk->nr;
   const int32_t row_units = (g->m + g->uk->mr - 1) / g->uk->mr;
-  int32_t threads = mnd_threads();
+  int32_t threads = mnd_pool_threads();
   // Small products, and thin ones (k < 16: bound by memory, where a split
   // only moves cache lines between cores), run on the calling thread.
   if (2.0 * g->m * g->n * g->k < PARALLEL_MIN_FLOPS || g->k < 16)
@@ -313,9 +313,9 @@ static void plan_threads(gemm_job *g) {
 
 // ---- entry points ----------------------------------------------------------
 
-MND_API void mnd_gemm(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
-                      int32_t k, float alpha, const float *a, const float *b,
-                      float beta, float *c) {
+static void gemm_locked(int32_t trans_a, int32_t trans_b, int32_t m,
+                        int32_t n, int32_t k, float alpha, const float *a,
+                        const float *b, float beta, float *c) {
   if (m <= 0 || n <= 0)
     return;
   if (k <= 0 || alpha == 0.0f) {
@@ -342,6 +342,14 @@ MND_API void mnd_gemm(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
                 .uk = kernel()};
   plan_threads(&g);
   mnd_pool_run(gemm_task, &g, g.tasks);
+}
+
+MND_API void mnd_gemm(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
+                      int32_t k, float alpha, const float *a, const float *b,
+                      float beta, float *c) {
+  mnd_lock();
+  gemm_locked(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+  mnd_unlock();
 }
 
 MND_API void mnd_gemm_naive(int32_t trans_a, int32_t trans_b, int32_t m,

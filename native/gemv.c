@@ -134,7 +134,7 @@ static void ger_task(void *ctx, int32_t task) {
 
 static void run_vec_job(vec_job *j, mnd_task_fn fn) {
   const int32_t units = (j->rows + ROW_GRAIN - 1) / ROW_GRAIN;
-  int32_t threads = mnd_threads();
+  int32_t threads = mnd_pool_threads();
   if ((int64_t)j->rows * j->len < VEC_PARALLEL_MIN)
     threads = 1;
   j->tasks = units < threads ? units : threads;
@@ -150,7 +150,7 @@ void mnd_gemv_rows(int32_t n, int32_t k, float alpha, const float *a,
     mnd_gemm_naive(0, 1, 1, n, k, alpha, a, b, beta, c); // beyond any layer
     return;
   }
-  static vec_job j; // calls never overlap (kernels.h); too big for the stack
+  static vec_job j; // guarded by the GEMM lock (pool.h); too big for the stack
   j.rows = n, j.len = k, j.alpha = alpha, j.beta = beta;
   j.vec = a, j.w_in = b, j.out = c;
   j.blocks = nonzero_blocks(a, k, j.block);

@@ -14,12 +14,18 @@
 // Conventions
 //   - All matrices are dense, row-major, contiguous float32.
 //   - Outputs come first, then inputs, then dimensions.
-//   - Nothing here accumulates into its output unless a beta argument says
-//     so: gradients are written, not added (the model calls each backward
-//     op once per batch).
+//   - Nothing here accumulates into its output unless a beta argument or
+//     the comment says so: parameter gradients are `out = beta * out +
+//     alpha * grad`, so a layer can write them (beta 0), add them (beta 1),
+//     or apply a plain SGD step straight to its weights (alpha -lr, beta 1).
+//   - Convolution and pooling use NHWC activations (B,H,W,C) and a geometry
+//     array geom = {B, H, W, C, K, S, P, OH, OW}: batch, input height, width
+//     and channels, square window K, stride S, zero padding P, output height
+//     and width (the caller checks OH = (H + 2P - K) / S + 1, likewise OW).
 //   - Integer flags are 0/1; activation codes are MND_ACT_*.
-//   - Calls must not overlap: one caller thread at a time (the library
-//     parallelizes internally with its own worker pool).
+//   - Calls may come from several threads (Web Workers): the GEMM, the only
+//     user of the worker pool and of the packing buffers, holds a process-
+//     wide lock, so concurrent callers take turns and never share state.
 #ifndef MNIST_DNN_KERNELS_H
 #define MNIST_DNN_KERNELS_H
 
@@ -31,7 +37,7 @@
 #define MND_API __attribute__((visibility("default")))
 #endif
 
-#define MND_ABI_VERSION 1
+#define MND_ABI_VERSION 2
 
 #define MND_ACT_IDENTITY 0
 #define MND_ACT_SIGMOID 1
@@ -90,9 +96,14 @@ MND_API void mnd_softmax_xent(const float *logits, const int32_t *labels,
                               float grad_scale, double *stats);
 // In place, row-wise softmax of x (rows,cols).
 MND_API void mnd_softmax(float *x, int32_t rows, int32_t cols);
-// out (cols) = beta * out + column sums of x (rows,cols).
+// In place or not: y (n) = act(x).
+MND_API void mnd_act_forward(float *y, const float *x, int32_t n, int32_t act);
+// out (cols) = beta * out + alpha * column sums of x (rows,cols).
 MND_API void mnd_column_sums(float *out, const float *x, int32_t rows,
-                             int32_t cols, float beta);
+                             int32_t cols, float alpha, float beta);
+// out (n) = a * b, elementwise (dropout backward: dx = dy * mask).
+MND_API void mnd_multiply(float *out, const float *a, const float *b,
+                          int32_t n);
 // out (count,features) = pixels[indices[i]] * scale + shift, and when both
 // label pointers are non-null, out_labels[i] = labels[indices[i]].
 MND_API void mnd_gather_batch(float *out, int32_t *out_labels,
@@ -121,30 +132,82 @@ MND_API void mnd_adam_step(float *params, const float *grads, float *m,
                            float *v, int32_t n, float lr_t, float beta1,
                            float beta2, float eps_t, float weight_decay);
 
-// ---- fused training step (mlp.c) -------------------------------------------
+// ---- convolution (conv.c) --------------------------------------------------
 
-// One plain-SGD step of a dense stack on a batch, in a single call: forward,
-// softmax + cross-entropy, backward, and the update applied straight to the
-// weights (no gradient arena), so batch 1 costs one FFI call per sample.
-// params: per layer l (IN=sizes[l], OUT=sizes[l+1]) weights (OUT,IN) then
-// bias (OUT), back to back. sizes has layers+1 entries. work holds at least
-// mnd_mlp_work_size(sizes, layers, rows) floats. Hidden layers use `act`,
-// the last is linear. Adds loss and correct count to stats as softmax_xent.
-MND_API void mnd_mlp_sgd_step(float *params, float *work,
-                              const int32_t *sizes, int32_t layers,
-                              const float *input, const int32_t *labels,
-                              int32_t rows, int32_t act, float lr,
-                              double *stats);
-// Per-sample SGD over `count` samples in order (inputs (count,sizes[0]),
-// labels (count)): exactly `count` calls of mnd_mlp_sgd_step with rows = 1,
-// in one call. work holds mnd_mlp_work_size(sizes, layers, 1) floats.
+// col (B*OH*OW, K*K*C) = the receptive fields of x (B,H,W,C): row (b,oy,ox),
+// column (ky,kx,c) holds x[b, oy*S-P+ky, ox*S-P+kx, c], or 0 in the padding.
+// A convolution is then one GEMM: out (B*OH*OW, OC) = col * W^T, with the
+// weights W (OC, K*K*C).
+MND_API void mnd_im2col(float *col, const float *x, const int32_t *geom);
+// The adjoint of im2col: dx (B,H,W,C) += every col entry scattered back to
+// the input position it was read from (padding entries are dropped).
+// Accumulates: the caller zeroes dx first.
+MND_API void mnd_col2im(float *dx, const float *col, const int32_t *geom);
+
+// ---- max pooling (maxpool.c) -----------------------------------------------
+
+// out (B,OH,OW,C) = max over each KxK window of x (B,H,W,C) (padding never
+// wins); argmax (B,OH,OW,C) = the flat index into x of each maximum.
+MND_API void mnd_maxpool_forward(float *out, int32_t *argmax, const float *x,
+                                 const int32_t *geom);
+// dx (n_in) = 0, then dx[argmax[i]] += dy[i] for each i < n_out. Indices
+// outside [0, n_in) are skipped, so a stale argmax cannot write out of bounds.
+MND_API void mnd_maxpool_backward(float *dx, const float *dy,
+                                  const int32_t *argmax, int32_t n_in,
+                                  int32_t n_out);
+
+// ---- batch normalization (norm.c) ------------------------------------------
+
+// Per column (feature, or channel of an NHWC tensor) of x (rows,cols):
+// gamma_beta (2*cols) holds gamma then beta; running (2*cols) the running
+// mean then variance. Training: normalizes with the batch mean and biased
+// variance, writes xhat (rows,cols) and inv_std (cols) for the backward
+// pass, and moves running toward the batch statistics (running = (1 -
+// momentum) * running + momentum * batch, unbiased variance, as PyTorch).
+// Evaluation (training 0): normalizes with running; xhat, inv_std unused.
+// y (rows,cols) = gamma * xhat + beta. Sums are taken in double.
+MND_API void mnd_batchnorm_forward(float *y, float *xhat, float *inv_std,
+                                   const float *x, const float *gamma_beta,
+                                   float *running, int32_t rows, int32_t cols,
+                                   float momentum, float eps,
+                                   int32_t training);
+// From a training forward: dgamma_beta (2*cols) = beta * dgamma_beta +
+// alpha * (sum dy*xhat, sum dy); dx (rows,cols) = gamma * inv_std / rows *
+// (rows * dy - sum dy - xhat * sum dy*xhat), written (not accumulated).
+MND_API void mnd_batchnorm_backward(float *dx, float *dgamma_beta,
+                                    const float *dy, const float *xhat,
+                                    const float *inv_std,
+                                    const float *gamma_beta, int32_t rows,
+                                    int32_t cols, float alpha, float beta);
+
+// ---- dropout (dropout.c) ---------------------------------------------------
+
+// mask (n) = scale where element i is kept, else 0; y (n) = x * mask. Element
+// i is kept when the top 24 bits of a hash of (seed, counter, i) are at
+// least floor(rate * 2^24): a counter-based generator, so TS and C draw the
+// same mask for any thread count and the mask is reproducible from (seed,
+// counter). scale is 1 / (1 - rate), rounded to float by the caller.
+MND_API void mnd_dropout_forward(float *y, float *mask, const float *x,
+                                 int32_t n, float rate, float scale,
+                                 int32_t seed, int32_t counter);
+
+// ---- per-sample SGD fast path (mlp.c) ----------------------------------------
+
+// Plain SGD with batch size 1 over `count` samples, in order, for a dense
+// stack: per sample, forward, softmax + cross-entropy, backward, and the
+// update folded into the weight-gradient GEMM, all in one FFI call (the same
+// math as the TS layers, which the tests hold it to). params: per layer l
+// (IN=sizes[l], OUT=sizes[l+1]) weights (OUT,IN) then bias (OUT), back to
+// back; sizes has layers+1 entries; inputs (count,sizes[0]), labels (count).
+// Hidden layers use `act`, the last is linear. work holds
+// mnd_mlp_work_size(sizes, layers) floats. Adds loss and correct count to
+// stats as softmax_xent.
 MND_API void mnd_mlp_sgd_samples(float *params, float *work,
                                  const int32_t *sizes, int32_t layers,
                                  const float *inputs, const int32_t *labels,
                                  int32_t count, int32_t act, float lr,
                                  double *stats);
-// Floats of work space mnd_mlp_sgd_step needs.
-MND_API int32_t mnd_mlp_work_size(const int32_t *sizes, int32_t layers,
-                                  int32_t rows);
+// Floats of work space mnd_mlp_sgd_samples needs.
+MND_API int32_t mnd_mlp_work_size(const int32_t *sizes, int32_t layers);
 
 #endif

@@ -128,57 +128,145 @@ static void test_softmax_xent(void) {
   free(z), free(g);
 }
 
-static void test_mlp_step_matches_composed_ops(void) {
-  // One fused SGD step equals forward + backward + update done op by op.
+static void test_mlp_samples_match_composed_ops(void) {
+  // Per-sample SGD over 3 samples equals, per sample, forward + backward +
+  // update done op by op.
   int32_t sizes[4] = {33, 7, 5, 3};
-  const int layers = 3, rows = 4;
+  const int layers = 3, count = 3;
   size_t total = 0;
   for (int l = 1; l <= layers; l++)
     total += (size_t)sizes[l] * sizes[l - 1] + sizes[l];
   float *p1 = randoms(total), *p2 = malloc(total * sizeof(float));
   memcpy(p2, p1, total * sizeof(float));
-  float *x = randoms((size_t)rows * sizes[0]);
-  int32_t labels[4] = {0, 2, 1, 2};
-  float *work = malloc(mnd_mlp_work_size(sizes, layers, rows) * sizeof(float));
+  float *x = randoms((size_t)count * sizes[0]);
+  int32_t labels[3] = {0, 2, 1};
+  float *work = malloc(mnd_mlp_work_size(sizes, layers) * sizeof(float));
   double s1[2] = {0, 0}, s2[2] = {0, 0};
-  mnd_mlp_sgd_step(p1, work, sizes, layers, x, labels, rows, MND_ACT_TANH,
-                   0.1f, s1);
+  mnd_mlp_sgd_samples(p1, work, sizes, layers, x, labels, count,
+                      MND_ACT_TANH, 0.1f, s1);
 
   float *acts[4], *deltas[4], *grads = calloc(total, sizeof(float));
   float *w[4], *b[4], *gw[4], *gb[4];
-  size_t off = 0;
-  acts[0] = x;
   for (int l = 1; l <= layers; l++) {
-    w[l] = p2 + off, gw[l] = grads + off;
-    off += (size_t)sizes[l] * sizes[l - 1];
-    b[l] = p2 + off, gb[l] = grads + off;
-    off += sizes[l];
-    acts[l] = malloc((size_t)rows * sizes[l] * sizeof(float));
-    deltas[l] = malloc((size_t)rows * sizes[l] * sizeof(float));
-    mnd_gemm_naive(0, 1, rows, sizes[l], sizes[l - 1], 1, acts[l - 1], w[l],
-                   0, acts[l]);
-    mnd_bias_act_forward(acts[l], b[l], rows, sizes[l],
-                         l < layers ? MND_ACT_TANH : MND_ACT_IDENTITY);
+    acts[l] = malloc((size_t)sizes[l] * sizeof(float));
+    deltas[l] = malloc((size_t)sizes[l] * sizeof(float));
   }
-  mnd_softmax_xent(acts[layers], labels, deltas[layers], rows, 3, 0.25f, s2);
-  for (int l = layers; l >= 1; l--) {
-    mnd_gemm_naive(1, 0, sizes[l], sizes[l - 1], rows, 1, deltas[l],
-                   acts[l - 1], 0, gw[l]);
-    mnd_column_sums(gb[l], deltas[l], rows, sizes[l], 0);
-    if (l > 1) {
-      mnd_gemm_naive(0, 0, rows, sizes[l - 1], sizes[l], 1, deltas[l], w[l],
-                     0, deltas[l - 1]);
-      mnd_act_backward(deltas[l - 1], acts[l - 1], rows * sizes[l - 1],
-                       MND_ACT_TANH);
+  for (int s = 0; s < count; s++) {
+    size_t off = 0;
+    acts[0] = x + (size_t)s * sizes[0];
+    for (int l = 1; l <= layers; l++) {
+      w[l] = p2 + off, gw[l] = grads + off;
+      off += (size_t)sizes[l] * sizes[l - 1];
+      b[l] = p2 + off, gb[l] = grads + off;
+      off += sizes[l];
+      mnd_gemm_naive(0, 1, 1, sizes[l], sizes[l - 1], 1, acts[l - 1], w[l],
+                     0, acts[l]);
+      mnd_bias_act_forward(acts[l], b[l], 1, sizes[l],
+                           l < layers ? MND_ACT_TANH : MND_ACT_IDENTITY);
     }
+    mnd_softmax_xent(acts[layers], labels + s, deltas[layers], 1, 3, 1, s2);
+    for (int l = layers; l >= 1; l--) {
+      mnd_gemm_naive(1, 0, sizes[l], sizes[l - 1], 1, 1, deltas[l],
+                     acts[l - 1], 0, gw[l]);
+      mnd_column_sums(gb[l], deltas[l], 1, sizes[l], 1, 0);
+      if (l > 1) {
+        mnd_gemm_naive(0, 0, 1, sizes[l - 1], sizes[l], 1, deltas[l], w[l],
+                       0, deltas[l - 1]);
+        mnd_act_backward(deltas[l - 1], acts[l - 1], sizes[l - 1],
+                         MND_ACT_TANH);
+      }
+    }
+    mnd_sgd_step(p2, grads, (int32_t)total, 0.1f, 0);
   }
-  mnd_sgd_step(p2, grads, (int32_t)total, 0.1f, 0);
   double d = max_rel_diff(p1, p2, total);
   check(d < 1e-5 && fabs(s1[0] - s2[0]) < 1e-4 && s1[1] == s2[1],
-        "mlp_sgd_step matches the composed ops", d);
+        "mlp_sgd_samples matches the composed ops", d);
   for (int l = 1; l <= layers; l++)
     free(acts[l]), free(deltas[l]);
   free(p1), free(p2), free(x), free(work), free(grads);
+}
+
+// ---- convolution and pooling -------------------------------------------------
+
+static void test_conv_matches_direct(void) {
+  // im2col + GEMM equals the direct 6-loop convolution; col2im is the
+  // adjoint of im2col (<im2col(x), c> == <x, col2im(c)>).
+  static const int32_t cases[][5] = {
+      // H, C, K, S, P (square images; B = 2, OC = 3)
+      {5, 1, 3, 1, 0}, {6, 2, 3, 2, 1}, {7, 3, 5, 1, 2}, {4, 1, 4, 1, 3}};
+  for (int t = 0; t < 4; t++) {
+    const int32_t B = 2, H = cases[t][0], C = cases[t][1], K = cases[t][2],
+                  S = cases[t][3], P = cases[t][4], OC = 3;
+    const int32_t O = (H + 2 * P - K) / S + 1;
+    const int32_t geom[9] = {B, H, H, C, K, S, P, O, O};
+    const size_t nx = (size_t)B * H * H * C, nc = (size_t)B * O * O * K * K * C;
+    float *x = randoms(nx), *w = randoms((size_t)OC * K * K * C);
+    float *col = malloc(nc * sizeof(float)), *c = randoms(nc);
+    float *out = malloc((size_t)B * O * O * OC * sizeof(float));
+    float *ref = calloc((size_t)B * O * O * OC, sizeof(float));
+    float *dx = calloc(nx, sizeof(float));
+    mnd_im2col(col, x, geom);
+    mnd_gemm(0, 1, B * O * O, OC, K * K * C, 1, col, w, 0, out);
+    for (int b = 0; b < B; b++)
+      for (int oy = 0; oy < O; oy++)
+        for (int ox = 0; ox < O; ox++)
+          for (int oc = 0; oc < OC; oc++) {
+            double sum = 0;
+            for (int ky = 0; ky < K; ky++)
+              for (int kx = 0; kx < K; kx++)
+                for (int ch = 0; ch < C; ch++) {
+                  const int iy = oy * S - P + ky, ix = ox * S - P + kx;
+                  if (iy >= 0 && iy < H && ix >= 0 && ix < H)
+                    sum += (double)x[((b * H + iy) * H + ix) * C + ch] *
+                           w[((oc * K + ky) * K + kx) * C + ch];
+                }
+            ref[((b * O + oy) * O + ox) * OC + oc] = (float)sum;
+          }
+    double d = max_rel_diff(out, ref, (size_t)B * O * O * OC);
+    check(d < 1e-5, "im2col + gemm matches the direct convolution", d);
+    mnd_col2im(dx, c, geom);
+    double lhs = 0, rhs = 0;
+    for (size_t i = 0; i < nc; i++)
+      lhs += (double)col[i] * c[i];
+    for (size_t i = 0; i < nx; i++)
+      rhs += (double)x[i] * dx[i];
+    check(fabs(lhs - rhs) < 1e-3 * (1 + fabs(lhs)),
+          "col2im is the adjoint of im2col", fabs(lhs - rhs));
+    free(x), free(w), free(col), free(c), free(out), free(ref), free(dx);
+  }
+}
+
+static void test_maxpool(void) {
+  const int32_t geom[9] = {2, 5, 5, 3, 2, 2, 0, 2, 2};
+  const int32_t n_in = 2 * 5 * 5 * 3, n_out = 2 * 2 * 2 * 3;
+  float *x = randoms(n_in), out[24], dy[24], dx[150];
+  int32_t arg[24];
+  mnd_maxpool_forward(out, arg, x, geom);
+  int ok = 1;
+  for (int i = 0; i < n_out; i++) {
+    ok &= arg[i] >= 0 && arg[i] < n_in && x[arg[i]] == out[i];
+    dy[i] = 1.0f;
+  }
+  arg[0] = n_in; // out of range: skipped, not written
+  mnd_maxpool_backward(dx, dy, arg, n_in, n_out);
+  double sum = 0;
+  for (int i = 0; i < n_in; i++)
+    sum += dx[i];
+  check(ok && sum == n_out - 1, "maxpool argmax points at each maximum", 0);
+  free(x);
+}
+
+static void test_dropout(void) {
+  const int n = 100000;
+  float *x = randoms(n), *y = malloc(n * sizeof(float));
+  float *mask = malloc(n * sizeof(float));
+  mnd_dropout_forward(y, mask, x, n, 0.25f, 1.0f / 0.75f, 7, 3);
+  int kept = 0;
+  for (int i = 0; i < n; i++)
+    kept += mask[i] != 0.0f;
+  check(fabs(kept / (double)n - 0.75) < 0.01, "dropout keeps 1 - rate",
+        kept / (double)n);
+  free(x), free(y), free(mask);
 }
 
 static void test_optimizers(void) {
@@ -198,7 +286,10 @@ int main(void) {
   test_gemm();
   test_gemm_thread_invariance();
   test_softmax_xent();
-  test_mlp_step_matches_composed_ops();
+  test_mlp_samples_match_composed_ops();
+  test_conv_matches_direct();
+  test_maxpool();
+  test_dropout();
   test_optimizers();
   mnd_set_threads(1);
   printf("%d passed, %d failed\n", passed, failed);

@@ -38,6 +38,30 @@ MND_API void mnd_bias_act_forward(float *x, const float *bias, int32_t rows,
   }
 }
 
+MND_API void mnd_act_forward(float *y, const float *x, int32_t n,
+                             int32_t act) {
+  // y and x are (n) and may be the same array.
+  for (int32_t i = 0; i < n; i++) {
+    const float z = x[i];
+    switch (act) {
+    case MND_ACT_IDENTITY:
+      y[i] = z;
+      break;
+    case MND_ACT_SIGMOID:
+      y[i] = 1.0f / (1.0f + expf(-z));
+      break;
+    case MND_ACT_RELU:
+      y[i] = z > 0.0f ? z : 0.0f;
+      break;
+    case MND_ACT_TANH:
+      y[i] = tanhf(z);
+      break;
+    default:
+      y[i] = z > 0.0f ? z : MND_LEAKY_SLOPE * z;
+    }
+  }
+}
+
 MND_API void mnd_act_backward(float *grad, const float *out, int32_t n,
                               int32_t act) {
   // Every supported activation's derivative is a function of its output.
@@ -110,18 +134,34 @@ MND_API void mnd_softmax(float *x, int32_t rows, int32_t cols) {
 }
 
 MND_API void mnd_column_sums(float *out, const float *x, int32_t rows,
-                             int32_t cols, float beta) {
+                             int32_t cols, float alpha, float beta) {
   // out is (cols), x is (rows,cols); row-major sweep keeps loads unit-stride.
+  // The sums are scaled once at the end, so alpha = 1 adds the plain sum.
   if (beta == 0.0f)
     memset(out, 0, (size_t)cols * sizeof(float));
   else if (beta != 1.0f)
     for (int32_t j = 0; j < cols; j++)
       out[j] *= beta;
-  for (int32_t i = 0; i < rows; i++) {
-    const float *row = x + (size_t)i * cols;
-    for (int32_t j = 0; j < cols; j++)
-      out[j] += row[j];
+  if (alpha == 1.0f) {
+    for (int32_t i = 0; i < rows; i++) {
+      const float *row = x + (size_t)i * cols;
+      for (int32_t j = 0; j < cols; j++)
+        out[j] += row[j];
+    }
+    return;
   }
+  for (int32_t j = 0; j < cols; j++) {
+    float sum = 0.0f;
+    for (int32_t i = 0; i < rows; i++)
+      sum += x[(size_t)i * cols + j];
+    out[j] += alpha * sum;
+  }
+}
+
+MND_API void mnd_multiply(float *out, const float *a, const float *b,
+                          int32_t n) {
+  for (int32_t i = 0; i < n; i++)
+    out[i] = a[i] * b[i];
 }
 
 MND_API void mnd_gather_batch(float *out, int32_t *out_labels,

@@ -45,6 +45,16 @@ typedef pthread_cond_t cond_t;
 // enough to bridge the TS work between two kernel calls of a training step.
 #define SPIN_LIMIT 20000
 
+#ifdef _WIN32
+static SRWLOCK api_lock = SRWLOCK_INIT;
+void mnd_lock(void) { AcquireSRWLockExclusive(&api_lock); }
+void mnd_unlock(void) { ReleaseSRWLockExclusive(&api_lock); }
+#else
+static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
+void mnd_lock(void) { pthread_mutex_lock(&api_lock); }
+void mnd_unlock(void) { pthread_mutex_unlock(&api_lock); }
+#endif
+
 static struct {
   thread_t threads[MND_MAX_THREADS];
   int32_t size; // workers + the calling thread; 0 = not started
@@ -144,7 +154,7 @@ MND_API int32_t mnd_cpu_count(void) {
 #endif
 }
 
-MND_API int32_t mnd_set_threads(int32_t threads) {
+static int32_t set_threads(int32_t threads) {
   static int initialized = 0;
   if (!initialized) {
     MUTEX_INIT(&pool.mutex);
@@ -176,14 +186,31 @@ MND_API int32_t mnd_set_threads(int32_t threads) {
   return pool.size;
 }
 
-MND_API int32_t mnd_threads(void) {
+MND_API int32_t mnd_set_threads(int32_t threads) {
+  mnd_lock();
+  const int32_t size = set_threads(threads);
+  mnd_unlock();
+  return size;
+}
+
+// Called with the lock held (by the GEMM) or from mnd_threads below.
+static int32_t threads_locked(void) {
   if (pool.size == 0)
-    mnd_set_threads(mnd_cpu_count());
+    set_threads(mnd_cpu_count());
   return pool.size;
 }
 
+MND_API int32_t mnd_threads(void) {
+  mnd_lock();
+  const int32_t size = threads_locked();
+  mnd_unlock();
+  return size;
+}
+
+int32_t mnd_pool_threads(void) { return threads_locked(); }
+
 void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
-  if (tasks <= 1 || mnd_threads() <= 1 || tasks > pool.size) {
+  if (tasks <= 1 || threads_locked() <= 1 || tasks > pool.size) {
     for (int32_t t = 0; t < tasks; t++)
       fn(ctx, t);
     return;

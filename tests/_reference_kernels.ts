@@ -3,11 +3,7 @@
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
-import {
-  mlpSgdSamplesComposed,
-  mlpSgdStepComposed,
-  mlpWorkSize,
-} from "../src/kernels/_mlp_step.ts";
+import { dropoutForwardTs } from "../src/kernels/_dropout.ts";
 
 function activate(z: number, code: number): number {
   switch (code) {
@@ -87,11 +83,11 @@ export const referenceKernels: Kernels = {
       for (let j = 0; j < cols; j++) x[i * cols + j] = Math.exp(row[j] - max) / sum;
     }
   },
-  columnSums(out, x, rows, cols, beta): void {
+  columnSums(out, x, rows, cols, alpha, beta): void {
     for (let j = 0; j < cols; j++) {
       let sum = 0;
       for (let i = 0; i < rows; i++) sum += x[i * cols + j];
-      out[j] = (beta === 0 ? 0 : beta * out[j]) + sum;
+      out[j] = (beta === 0 ? 0 : beta * out[j]) + alpha * sum;
     }
   },
   sgdStep(params, grads, n, lr, weightDecay): void {
@@ -121,35 +117,115 @@ export const referenceKernels: Kernels = {
       if (outLabels && labels) outLabels[i] = labels[indices[i]];
     }
   },
-  mlpSgdStep(params, work, sizes, layers, input, labels, rows, activation, lr, stats): void {
-    mlpSgdStepComposed(
-      referenceKernels,
-      params,
-      work,
-      sizes,
-      layers,
-      input,
-      labels,
-      rows,
-      activation,
-      lr,
-      stats,
-    );
+  activationForward(y, x, n, activation): void {
+    for (let i = 0; i < n; i++) y[i] = activate(x[i], activation);
   },
-  mlpSgdSamples(params, work, sizes, layers, inputs, labels, count, activation, lr, stats): void {
-    mlpSgdSamplesComposed(
-      referenceKernels,
-      params,
-      work,
-      sizes,
-      layers,
-      inputs,
-      labels,
-      count,
-      activation,
-      lr,
-      stats,
-    );
+  multiply(out, a, b, n): void {
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
   },
-  mlpWorkSize: mlpWorkSize,
+  im2col(col, x, geom): void {
+    const [b, h, w, c, k, s, p, oh, ow] = geom;
+    for (let n = 0; n < b; n++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let ky = 0; ky < k; ky++) {
+            for (let kx = 0; kx < k; kx++) {
+              for (let ch = 0; ch < c; ch++) {
+                const iy = oy * s - p + ky, ix = ox * s - p + kx;
+                const row = (n * oh + oy) * ow + ox, column = (ky * k + kx) * c + ch;
+                col[row * k * k * c + column] = iy >= 0 && iy < h && ix >= 0 && ix < w
+                  ? x[((n * h + iy) * w + ix) * c + ch]
+                  : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  col2im(dx, col, geom): void {
+    const [b, h, w, c, k, s, p, oh, ow] = geom;
+    for (let n = 0; n < b; n++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let ky = 0; ky < k; ky++) {
+            for (let kx = 0; kx < k; kx++) {
+              for (let ch = 0; ch < c; ch++) {
+                const iy = oy * s - p + ky, ix = ox * s - p + kx;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const row = (n * oh + oy) * ow + ox, column = (ky * k + kx) * c + ch;
+                dx[((n * h + iy) * w + ix) * c + ch] += col[row * k * k * c + column];
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  maxPoolForward(out, argmax, x, geom): void {
+    const [b, h, w, c, k, s, p, oh, ow] = geom;
+    for (let n = 0; n < b; n++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let ch = 0; ch < c; ch++) {
+            let best = -1;
+            for (let ky = 0; ky < k; ky++) {
+              for (let kx = 0; kx < k; kx++) {
+                const iy = oy * s - p + ky, ix = ox * s - p + kx;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const i = ((n * h + iy) * w + ix) * c + ch;
+                if (best < 0 || x[i] > x[best]) best = i;
+              }
+            }
+            const o = ((n * oh + oy) * ow + ox) * c + ch;
+            out[o] = x[best];
+            argmax[o] = best;
+          }
+        }
+      }
+    }
+  },
+  maxPoolBackward(dx, dy, argmax, nIn, nOut): void {
+    dx.fill(0, 0, nIn);
+    for (let i = 0; i < nOut; i++) if (argmax[i] >= 0 && argmax[i] < nIn) dx[argmax[i]] += dy[i];
+  },
+  batchNormForward(y, xhat, invStd, x, gammaBeta, running, rows, cols, momentum, eps, training) {
+    for (let j = 0; j < cols; j++) {
+      const column = Array.from({ length: rows }, (_, i) => x[i * cols + j]);
+      let mean = running[j], variance = running[cols + j];
+      if (training) {
+        mean = column.reduce((a, v) => a + v, 0) / rows;
+        const squares = column.reduce((a, v) => a + (v - mean) ** 2, 0);
+        variance = squares / rows;
+        running[j] = (1 - momentum) * running[j] + momentum * mean;
+        running[cols + j] = (1 - momentum) * running[cols + j] +
+          momentum * (rows > 1 ? squares / (rows - 1) : variance);
+        invStd[j] = 1 / Math.sqrt(variance + eps);
+      }
+      const inv = 1 / Math.sqrt(variance + eps);
+      for (let i = 0; i < rows; i++) {
+        const h = (column[i] - mean) * inv;
+        if (training) xhat[i * cols + j] = h;
+        y[i * cols + j] = gammaBeta[j] * h + gammaBeta[cols + j];
+      }
+    }
+  },
+  batchNormBackward(dx, dGammaBeta, dy, xhat, invStd, gammaBeta, rows, cols, alpha, beta) {
+    for (let j = 0; j < cols; j++) {
+      let dGamma = 0, dBeta = 0;
+      for (let i = 0; i < rows; i++) {
+        dGamma += dy[i * cols + j] * xhat[i * cols + j];
+        dBeta += dy[i * cols + j];
+      }
+      for (let i = 0; i < rows; i++) {
+        const at = i * cols + j;
+        dx[at] = (gammaBeta[j] * invStd[j] / rows) * (rows * dy[at] - dBeta - xhat[at] * dGamma);
+      }
+      dGammaBeta[j] = alpha * dGamma + (beta === 0 ? 0 : beta * dGammaBeta[j]);
+      dGammaBeta[cols + j] = alpha * dBeta + (beta === 0 ? 0 : beta * dGammaBeta[cols + j]);
+    }
+  },
+  // The mask is the generator's definition (shared with the TS backend);
+  // native parity with it is what the tests check.
+  dropoutForward: dropoutForwardTs,
 };

@@ -3,6 +3,7 @@
 
 import { deepEqual, equal, match, notDeepEqual, ok, rejects, throws } from "node:assert/strict";
 import { Network } from "../src/model/network.ts";
+import { Dense } from "../src/model/layers/dense.ts";
 import { createOptimizer } from "../src/model/optimizers.ts";
 import {
   loadNetwork,
@@ -50,7 +51,7 @@ for (const { name, kernels, ignore } of backends) {
           seed: 3,
           backend: kernels,
         });
-        net.biases[0].set(randomFloats(7, 11).map((v) => v * 0.3));
+        (net.layers[0] as Dense).bias.set(randomFloats(7, 11).map((v) => v * 0.3));
         const rows = 4;
         const x = randomFloats(rows * 5, 21);
         const y = new Int32Array([0, 2, 1, 2]);
@@ -132,8 +133,8 @@ for (const { name, kernels, ignore } of backends) {
       try {
         await saveNetwork(net, path);
         const copy = await loadNetwork(path, { backend: kernels });
-        deepEqual(copy.sizes, net.sizes);
-        equal(copy.activation, "tanh");
+        equal(copy.spec, "dense(5) tanh dense(4)");
+        equal(copy.spec, net.spec);
         deepEqual(copy.preprocessing, net.preprocessing);
         deepEqual(copy.params, net.params);
         deepEqual(copy.predict(data.images), net.predict(data.images));
@@ -296,16 +297,48 @@ Deno.test("model files that are truncated, corrupted, of another version or shap
     edit(file.metadata, file.tensors);
     return encodeSafetensors(file);
   };
-  rejectsWith(rewrite((m) => (m.format_version = "2")), /format_version "2" is not supported/);
+  rejectsWith(rewrite((m) => (m.format_version = "3")), /format_version "3" is not supported/);
   rejectsWith(rewrite((m) => (m.format = "other")), /metadata "format"/);
-  rejectsWith(rewrite((m) => (m.sizes = "4,x")), /metadata "sizes"/);
+  rejectsWith(rewrite((m) => (m.spec = "dense(3) relu dens(2)")), /token 3 "dens\(2\)"/);
+  rejectsWith(rewrite((m) => (m.input_shape = "4,x")), /input_shape/);
   rejectsWith(
-    rewrite((m) => (m.sizes = "4,5,2")),
-    /shape \[3,4\], but sizes \[4,5,2\] need \[5,4\]/,
+    rewrite((m) => (m.spec = "dense(5) relu dense(2)")),
+    /shape \[3,4\], but spec "dense\(5\) relu dense\(2\)" needs \[5,4\]/,
   );
   rejectsWith(rewrite((_, t) => t.delete("layers.1.bias")), /holds 3 tensors/);
-  rejectsWith(rewrite((m) => (m.activation = "softplus")), /metadata "activation"/);
+  const v1 = (edit: (m: Record<string, string>) => void): Uint8Array =>
+    rewrite((m) => {
+      m.format_version = "1";
+      m.sizes = "4,3,2";
+      m.activation = "relu";
+      delete m.spec;
+      edit(m);
+    });
+  rejectsWith(v1((m) => (m.sizes = "4,x")), /metadata "sizes"/);
+  rejectsWith(v1((m) => (m.activation = "softplus")), /metadata "activation"/);
+  deepEqual(networkFromBytes(v1(() => {}), "m", { backend: "ts" }).params, net.params);
   deepEqual(networkFromBytes(good, "m", { backend: "ts" }).params, net.params);
+});
+
+Deno.test("a version-1 model file written by mnist-dnn 0.1.0 still loads and predicts the same", async () => {
+  const path = new URL("./testdata/v1-8-5-4-tanh.safetensors", import.meta.url);
+  const net = await loadNetwork(path.pathname, { backend: "ts" });
+  equal(net.spec, "dense(5) tanh dense(4)");
+  deepEqual(net.preprocessing, { mean: 0.1, std: 0.3 });
+  // Probabilities printed by 0.1.0 when it wrote the file, for these pixels.
+  const x = new Uint8Array(16).map((_, i) => (i * 37) % 256);
+  const then = [
+    0.006693834904581308,
+    0.3598654270172119,
+    0.44424745440483093,
+    0.18919329345226288,
+    0.082253597676754,
+    0.5132636427879333,
+    0.2188568413257599,
+    0.18562594056129456,
+  ];
+  const now = net.predictProba(x);
+  ok(then.every((p, i) => Math.abs(p - now[i]) < 1e-6), `${now} != ${then}`);
 });
 
 Deno.test("saveNetwork() writes atomically and leaves no temporary files", async () => {

@@ -97,7 +97,7 @@ export function evaluate(args: string[], io: Io): Promise<number> {
       return 0;
     }
     const result = network.evaluate(data);
-    io.out(`model: ${values.model} (${network.sizes.join("-")} ${network.activation})\n`);
+    io.out(`model: ${values.model} (${network.spec})\n`);
     io.out(`backend: ${network.backend}\n`);
     io.out(`data: ${source} (${data.count} samples)\n`);
     io.out(

@@ -74,7 +74,105 @@ export const SYMBOLS = {
       "buffer", // const float *x
       "i32", // int32_t rows
       "i32", // int32_t cols
+      "f32", // float alpha
       "f32", // float beta
+    ],
+    result: "void",
+  },
+  mnd_act_forward: {
+    parameters: [
+      "buffer", // float *y
+      "buffer", // const float *x
+      "i32", // int32_t n
+      "i32", // int32_t act
+    ],
+    result: "void",
+  },
+  mnd_multiply: {
+    parameters: [
+      "buffer", // float *out
+      "buffer", // const float *a
+      "buffer", // const float *b
+      "i32", // int32_t n
+    ],
+    result: "void",
+  },
+  mnd_im2col: {
+    parameters: [
+      "buffer", // float *col
+      "buffer", // const float *x
+      "buffer", // const int32_t *geom
+    ],
+    result: "void",
+  },
+  mnd_col2im: {
+    parameters: [
+      "buffer", // float *dx
+      "buffer", // const float *col
+      "buffer", // const int32_t *geom
+    ],
+    result: "void",
+  },
+  mnd_maxpool_forward: {
+    parameters: [
+      "buffer", // float *out
+      "buffer", // int32_t *argmax
+      "buffer", // const float *x
+      "buffer", // const int32_t *geom
+    ],
+    result: "void",
+  },
+  mnd_maxpool_backward: {
+    parameters: [
+      "buffer", // float *dx
+      "buffer", // const float *dy
+      "buffer", // const int32_t *argmax
+      "i32", // int32_t n_in
+      "i32", // int32_t n_out
+    ],
+    result: "void",
+  },
+  mnd_batchnorm_forward: {
+    parameters: [
+      "buffer", // float *y
+      "buffer", // float *xhat
+      "buffer", // float *inv_std
+      "buffer", // const float *x
+      "buffer", // const float *gamma_beta
+      "buffer", // float *running
+      "i32", // int32_t rows
+      "i32", // int32_t cols
+      "f32", // float momentum
+      "f32", // float eps
+      "i32", // int32_t training
+    ],
+    result: "void",
+  },
+  mnd_batchnorm_backward: {
+    parameters: [
+      "buffer", // float *dx
+      "buffer", // float *dgamma_beta
+      "buffer", // const float *dy
+      "buffer", // const float *xhat
+      "buffer", // const float *inv_std
+      "buffer", // const float *gamma_beta
+      "i32", // int32_t rows
+      "i32", // int32_t cols
+      "f32", // float alpha
+      "f32", // float beta
+    ],
+    result: "void",
+  },
+  mnd_dropout_forward: {
+    parameters: [
+      "buffer", // float *y
+      "buffer", // float *mask
+      "buffer", // const float *x
+      "i32", // int32_t n
+      "f32", // float rate
+      "f32", // float scale
+      "i32", // int32_t seed
+      "i32", // int32_t counter
     ],
     result: "void",
   },
@@ -130,21 +228,6 @@ export const SYMBOLS = {
     ],
     result: "void",
   },
-  mnd_mlp_sgd_step: {
-    parameters: [
-      "buffer", // float *params
-      "buffer", // float *work
-      "buffer", // const int32_t *sizes
-      "i32", // int32_t layers
-      "buffer", // const float *input
-      "buffer", // const int32_t *labels
-      "i32", // int32_t rows
-      "i32", // int32_t act
-      "f32", // float lr
-      "buffer", // double *stats
-    ],
-    result: "void",
-  },
   mnd_mlp_sgd_samples: {
     parameters: [
       "buffer", // float *params
@@ -164,14 +247,13 @@ export const SYMBOLS = {
     parameters: [
       "buffer", // const int32_t *sizes
       "i32", // int32_t layers
-      "i32", // int32_t rows
     ],
     result: "i32",
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** ABI version this module was written against (`MND_ABI_VERSION`). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** The loaded library's functions. */
 export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

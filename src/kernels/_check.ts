@@ -1,20 +1,35 @@
-// Argument checks shared by every backend: a wrong size is a RangeError
-// before any memory is touched, so no kernel can read or write out of bounds.
+// Argument checks shared by every backend, one per Kernels operation: a
+// wrong element type is a TypeError and a wrong size a RangeError, raised
+// before any memory is touched, so no kernel can read or write out of
+// bounds or reinterpret bytes (a Uint8Array passed as Int32Array labels).
 
-/** Throws unless `n` is a non-negative integer. */
+type ArrayType =
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint8ArrayConstructor;
+
+/** Throws unless `n` is a non-negative 32-bit integer. */
 export function checkDim(op: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    throw new RangeError(`${op}: ${name} must be a non-negative 32-bit integer, got ${n}`);
   }
 }
 
-/** Throws unless `array` holds at least `need` elements. */
-export function checkLength(
+/** Throws unless `array` is a `type` holding at least `need` elements. */
+export function checkArray(
   op: string,
   name: string,
-  array: ArrayLike<number>,
+  array: unknown,
+  type: ArrayType,
   need: number,
 ): void {
+  // Exact class, not instanceof alone: a Uint8ClampedArray is not a
+  // Uint8Array, and a subclass could override length.
+  if (!(array instanceof type) || Object.getPrototypeOf(array) !== type.prototype) {
+    const got = array === null ? "null" : (array as object)?.constructor?.name ?? typeof array;
+    throw new TypeError(`${op}: ${name} must be a ${type.name}, got ${got}`);
+  }
   if (array.length < need) {
     throw new RangeError(
       `${op}: ${name} has ${array.length} elements but the shape needs ${need}`,
@@ -22,10 +37,22 @@ export function checkLength(
   }
 }
 
+/** Throws unless `array` is a Float32Array of at least `need` elements. */
+export function checkLength(op: string, name: string, array: unknown, need: number): void {
+  checkArray(op, name, array, Float32Array, need);
+}
+
 /** Throws unless `code` names a known activation. */
 export function checkActivation(op: string, code: number): void {
   if (!Number.isInteger(code) || code < 0 || code > 4) {
     throw new RangeError(`${op}: unknown activation code ${code} (expected 0..4)`);
+  }
+}
+
+/** Throws unless `value` is a finite number. */
+export function checkFinite(op: string, name: string, value: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new RangeError(`${op}: ${name} must be a finite number, got ${value}`);
   }
 }
 
@@ -46,7 +73,7 @@ export function checkGemm(
   checkLength("gemm", "C", c, m * n);
 }
 
-/** Checks the arrays of an optimizer step all hold `n` values. */
+/** Checks the arrays of an elementwise or optimizer step all hold `n` floats. */
 export function checkStep(op: string, n: number, arrays: Record<string, Float32Array>): void {
   checkDim(op, "n", n);
   for (const [name, array] of Object.entries(arrays)) checkLength(op, name, array, n);
@@ -74,24 +101,23 @@ export function checkGather(
   count: number,
   features: number,
 ): void {
-  checkDim("gatherBatch", "count", count);
-  checkDim("gatherBatch", "features", features);
-  checkLength("gatherBatch", "indices", indices, count);
-  checkLength("gatherBatch", "out", out, count * features);
-  if (outLabels) checkLength("gatherBatch", "outLabels", outLabels, count);
+  const op = "gatherBatch";
+  checkDim(op, "count", count);
+  checkDim(op, "features", features);
+  checkArray(op, "indices", indices, Int32Array, count);
+  checkLength(op, "out", out, count * features);
+  checkArray(op, "pixels", pixels, Uint8Array, 0);
+  if (outLabels !== null) checkArray(op, "outLabels", outLabels, Int32Array, count);
+  if (labels !== null) checkArray(op, "labels", labels, Uint8Array, 0);
   const samples = features === 0 ? 0 : Math.floor(pixels.length / features);
   const limit = labels && outLabels ? Math.min(samples, labels.length) : samples;
   for (let i = 0; i < count; i++) {
     const s = indices[i];
     if (!(s >= 0 && s < limit)) {
-      throw new RangeError(
-        `gatherBatch: index ${s} at position ${i} is outside the ${limit} samples`,
-      );
+      throw new RangeError(`${op}: index ${s} at position ${i} is outside the ${limit} samples`);
     }
   }
 }
-
-// ---- one check per Kernels operation, shared by every backend ----------------
 
 /** Checks `biasActivationForward` arguments. */
 export function checkBiasActivation(
@@ -106,15 +132,19 @@ export function checkBiasActivation(
   checkActivation("biasActivationForward", activation);
 }
 
-/** Checks `activationBackward` arguments. */
-export function checkActivationBackward(
-  grad: Float32Array,
-  out: Float32Array,
+/** Checks `activationForward` / `activationBackward` arguments. */
+export function checkActivationOp(
+  op: string,
+  a: Float32Array,
+  b: Float32Array,
   n: number,
   activation: number,
 ): void {
-  checkStep("activationBackward", n, { grad, out });
-  checkActivation("activationBackward", activation);
+  checkStep(op, n, {
+    [op === "activationForward" ? "y" : "grad"]: a,
+    [op === "activationForward" ? "x" : "out"]: b,
+  });
+  checkActivation(op, activation);
 }
 
 /** Checks `softmaxCrossEntropy` arguments, labels included. */
@@ -129,8 +159,8 @@ export function checkSoftmaxCrossEntropy(
   const op = "softmaxCrossEntropy";
   checkMatrix(op, "logits", logits, rows, cols);
   checkLength(op, "grad", grad, rows * cols);
-  checkLength(op, "labels", labels, rows);
-  checkLength(op, "stats", stats, 2);
+  checkArray(op, "labels", labels, Int32Array, rows);
+  checkArray(op, "stats", stats, Float64Array, 2);
   checkLabels(labels, rows, cols);
 }
 
@@ -144,5 +174,35 @@ export function checkMatrix(
 ): void {
   checkDim(op, "rows", rows);
   checkDim(op, "cols", cols);
+  checkDim(op, "rows * cols", rows * cols);
   checkLength(op, name, x, rows * cols);
+}
+
+/**
+ * Checks a convolution/pooling geometry (see `ConvGeometry`) and returns
+ * the element counts of its input (B*H*W*C) and output positions
+ * (B*OH*OW).
+ */
+export function checkGeometry(op: string, geom: Int32Array): { input: number; positions: number } {
+  checkArray(op, "geom", geom, Int32Array, 9);
+  const [b, h, w, c, k, s, p, oh, ow] = geom;
+  if (!(b >= 0 && h >= 1 && w >= 1 && c >= 1 && k >= 1 && s >= 1 && p >= 0 && p < k)) {
+    throw new RangeError(
+      `${op}: geometry [${[...geom.subarray(0, 9)]}] needs batch >= 0, sizes >= 1 and ` +
+        `0 <= padding < window`,
+    );
+  }
+  if (
+    oh !== Math.floor((h + 2 * p - k) / s) + 1 || ow !== Math.floor((w + 2 * p - k) / s) + 1 ||
+    oh < 1 || ow < 1
+  ) {
+    throw new RangeError(
+      `${op}: geometry [${[...geom.subarray(0, 9)]}] has output ${oh}x${ow}, ` +
+        `expected (size + 2 * padding - window) / stride + 1 >= 1`,
+    );
+  }
+  const input = b * h * w * c, positions = b * oh * ow;
+  checkDim(op, "input size", input);
+  checkDim(op, "im2col size", positions * k * k * c);
+  return { input, positions };
 }

@@ -39,6 +39,13 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = Object
 /** Slope of leaky ReLU for negative inputs (same constant as the C side). */
 export const LEAKY_RELU_SLOPE = 0.01;
 
+/**
+ * Geometry of a convolution or pooling call, as an `Int32Array` of nine
+ * values: batch, input height, width, channels, window size K, stride S,
+ * zero padding P, output height and width. Build it with `convGeometry`.
+ */
+export type ConvGeometry = Int32Array;
+
 /** Backend names: `ts` (portable) or `native` (the C library via FFI). */
 export type BackendName = "ts" | "native";
 
@@ -114,8 +121,109 @@ export interface Kernels {
   /** In place, row-wise softmax of `x (rows,cols)` (numerically stable). */
   softmax(x: Float32Array, rows: number, cols: number): void;
 
-  /** `out (cols) = beta * out + sum over rows of x (rows,cols)`. */
-  columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void;
+  /**
+   * `out (cols) = beta * out + alpha * (sum over rows of x (rows,cols))`:
+   * a bias gradient written (alpha 1, beta 0) or an SGD step applied to the
+   * bias itself (alpha -lr, beta 1).
+   */
+  columnSums(
+    out: Float32Array,
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+  ): void;
+
+  /** `y (n) = act(x)`; `y` may be `x`. */
+  activationForward(y: Float32Array, x: Float32Array, n: number, activation: number): void;
+
+  /** Elementwise `out (n) = a * b` (dropout backward: `dx = dy * mask`). */
+  multiply(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void;
+
+  /**
+   * Receptive fields of NHWC `x (B,H,W,C)` as rows of `col (B*OH*OW, K*K*C)`
+   * (column order ky, kx, c; zeros in the padding), so a convolution is one
+   * GEMM. `geom` is {@link ConvGeometry}.
+   */
+  im2col(col: Float32Array, x: Float32Array, geom: Int32Array): void;
+
+  /** Adjoint of {@link im2col}: `dx (B,H,W,C) +=` each col entry at its source. */
+  col2im(dx: Float32Array, col: Float32Array, geom: Int32Array): void;
+
+  /**
+   * Max pooling: `out (B,OH,OW,C)` = window maxima of `x (B,H,W,C)`,
+   * `argmax` = flat index into `x` of each. `geom` is {@link ConvGeometry}.
+   */
+  maxPoolForward(out: Float32Array, argmax: Int32Array, x: Float32Array, geom: Int32Array): void;
+
+  /**
+   * `dx (nIn) = 0`, then `dx[argmax[i]] += dy[i]` for `i < nOut`; indices
+   * outside `dx` are skipped.
+   */
+  maxPoolBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    argmax: Int32Array,
+    nIn: number,
+    nOut: number,
+  ): void;
+
+  /**
+   * Batch normalization over the columns of `x (rows,cols)`. `gammaBeta`
+   * (2*cols) holds gamma then beta, `running` (2*cols) the running mean
+   * then variance. Training: batch statistics (biased variance), writes
+   * `xhat (rows,cols)` and `invStd (cols)`, and moves `running` by
+   * `momentum` (unbiased variance, as PyTorch). Evaluation: running
+   * statistics. `y = gamma * xhat + beta`. See `native/kernels.h`.
+   */
+  batchNormForward(
+    y: Float32Array,
+    xhat: Float32Array,
+    invStd: Float32Array,
+    x: Float32Array,
+    gammaBeta: Float32Array,
+    running: Float32Array,
+    rows: number,
+    cols: number,
+    momentum: number,
+    eps: number,
+    training: boolean,
+  ): void;
+
+  /**
+   * Backward of a training {@link batchNormForward}: `dGammaBeta = beta *
+   * dGammaBeta + alpha * (sum dy*xhat, sum dy)` and `dx (rows,cols)`
+   * written. `dGammaBeta` may be `gammaBeta` (an SGD step folded in).
+   */
+  batchNormBackward(
+    dx: Float32Array,
+    dGammaBeta: Float32Array,
+    dy: Float32Array,
+    xhat: Float32Array,
+    invStd: Float32Array,
+    gammaBeta: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+  ): void;
+
+  /**
+   * Inverted dropout: `mask (n)` = `scale` where kept, else 0, and
+   * `y (n) = x * mask`. Element `i` is kept by a counter-based hash of
+   * `(seed, counter, i)`, identical on every backend (see `_dropout.ts`).
+   */
+  dropoutForward(
+    y: Float32Array,
+    mask: Float32Array,
+    x: Float32Array,
+    n: number,
+    rate: number,
+    scale: number,
+    seed: number,
+    counter: number,
+  ): void;
 
   /** Plain SGD over `n` parameters: `p -= lr * (g + weightDecay * p)`. */
   sgdStep(
@@ -179,32 +287,15 @@ export interface Kernels {
   ): void;
 
   /**
-   * One plain-SGD step of a dense stack in a single call: forward,
-   * softmax + cross-entropy, backward, and the update applied straight to
-   * the weights. `params` holds, per layer, weights (out,in) then bias (out);
-   * `sizes` has `layers + 1` widths; hidden layers use `activation`, the last
-   * is linear. `work` holds at least {@link mlpWorkSize} floats. Adds the
-   * loss sum and correct count to `stats` like {@link softmaxCrossEntropy}.
+   * Optional fast path, native only: plain SGD with batch size 1 over
+   * `count` samples of a dense stack in one call; the same math as the
+   * layers' generic path, which the tests hold it to. `params` holds, per
+   * layer, weights (out,in) then bias (out); `sizes` has `layers + 1`
+   * widths; hidden layers use `activation`, the last is linear. `work`
+   * holds `mlpWorkSize(sizes, layers)` floats (`_mlp_samples.ts`). Adds the loss sum and correct count
+   * to `stats` like {@link softmaxCrossEntropy}.
    */
-  mlpSgdStep(
-    params: Float32Array,
-    work: Float32Array,
-    sizes: Int32Array,
-    layers: number,
-    input: Float32Array,
-    labels: Int32Array,
-    rows: number,
-    activation: number,
-    lr: number,
-    stats: Float64Array,
-  ): void;
-
-  /**
-   * Per-sample SGD over `count` samples in order: the same as `count`
-   * calls of {@link mlpSgdStep} with one row each, in one call. `work`
-   * holds at least `mlpWorkSize(sizes, layers, 1)` floats.
-   */
-  mlpSgdSamples(
+  mlpSgdSamples?(
     params: Float32Array,
     work: Float32Array,
     sizes: Int32Array,
@@ -216,7 +307,4 @@ export interface Kernels {
     lr: number,
     stats: Float64Array,
   ): void;
-
-  /** Floats of work space {@link mlpSgdStep} needs for `rows` samples. */
-  mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number;
 }

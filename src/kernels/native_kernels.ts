@@ -9,7 +9,7 @@
 import { openNativeLibrary } from "../ffi/load.ts";
 import type { NativeSymbols } from "../ffi/symbols.ts";
 import {
-  checkActivationBackward,
+  checkActivationOp,
   checkBiasActivation,
   checkDim,
   checkGather,
@@ -19,7 +19,15 @@ import {
   checkSoftmaxCrossEntropy,
   checkStep,
 } from "./_check.ts";
-import { checkMlpStep, mlpWorkSize } from "./_mlp_step.ts";
+import { checkMlpSamples } from "./_mlp_samples.ts";
+import {
+  checkBatchNormBackward,
+  checkBatchNormForward,
+  checkDropout,
+  checkIm2col,
+  checkMaxPoolBackward,
+  checkMaxPoolForward,
+} from "./_check_layers.ts";
 import type { Kernels } from "./kernels.ts";
 
 const ISA_NAMES = ["generic SIMD", "AVX2+FMA", "AVX-512"];
@@ -142,7 +150,7 @@ export class NativeKernels implements Kernels {
 
   /** See {@link Kernels.activationBackward}. */
   activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void {
-    checkActivationBackward(grad, out, n, activation);
+    checkActivationOp("activationBackward", grad, out, n, activation);
     this.#lib.mnd_act_backward(grad, out, n, activation);
   }
 
@@ -167,10 +175,111 @@ export class NativeKernels implements Kernels {
   }
 
   /** See {@link Kernels.columnSums}. */
-  columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void {
+  columnSums(
+    out: Float32Array,
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+  ): void {
     checkMatrix("columnSums", "x", x, rows, cols);
     checkLength("columnSums", "out", out, cols);
-    this.#lib.mnd_column_sums(out, x, rows, cols, beta);
+    this.#lib.mnd_column_sums(out, x, rows, cols, alpha, beta);
+  }
+
+  /** See {@link Kernels.activationForward}. */
+  activationForward(y: Float32Array, x: Float32Array, n: number, activation: number): void {
+    checkActivationOp("activationForward", y, x, n, activation);
+    this.#lib.mnd_act_forward(y, x, n, activation);
+  }
+
+  /** See {@link Kernels.multiply}. */
+  multiply(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    checkStep("multiply", n, { out, a, b });
+    this.#lib.mnd_multiply(out, a, b, n);
+  }
+
+  /** See {@link Kernels.im2col}. */
+  im2col(col: Float32Array, x: Float32Array, geom: Int32Array): void {
+    checkIm2col("im2col", col, x, geom);
+    this.#lib.mnd_im2col(col, x, geom);
+  }
+
+  /** See {@link Kernels.col2im}. */
+  col2im(dx: Float32Array, col: Float32Array, geom: Int32Array): void {
+    checkIm2col("col2im", col, dx, geom);
+    this.#lib.mnd_col2im(dx, col, geom);
+  }
+
+  /** See {@link Kernels.maxPoolForward}. */
+  maxPoolForward(out: Float32Array, argmax: Int32Array, x: Float32Array, geom: Int32Array): void {
+    checkMaxPoolForward(out, argmax, x, geom);
+    this.#lib.mnd_maxpool_forward(out, argmax, x, geom);
+  }
+
+  /** See {@link Kernels.maxPoolBackward}. */
+  maxPoolBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    argmax: Int32Array,
+    nIn: number,
+    nOut: number,
+  ): void {
+    checkMaxPoolBackward(dx, dy, argmax, nIn, nOut);
+    this.#lib.mnd_maxpool_backward(dx, dy, argmax, nIn, nOut);
+  }
+
+  /** See {@link Kernels.batchNormForward}. */
+  batchNormForward(
+    y: Float32Array,
+    xhat: Float32Array,
+    invStd: Float32Array,
+    x: Float32Array,
+    gammaBeta: Float32Array,
+    running: Float32Array,
+    rows: number,
+    cols: number,
+    momentum: number,
+    eps: number,
+    training: boolean,
+  ): void {
+    const args = [y, xhat, invStd, x, gammaBeta, running, rows, cols, momentum, eps] as const;
+    checkBatchNormForward(...args, training);
+    this.#lib.mnd_batchnorm_forward(...args, +training);
+  }
+
+  /** See {@link Kernels.batchNormBackward}. */
+  batchNormBackward(
+    dx: Float32Array,
+    dGammaBeta: Float32Array,
+    dy: Float32Array,
+    xhat: Float32Array,
+    invStd: Float32Array,
+    gammaBeta: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+  ): void {
+    const args = [dx, dGammaBeta, dy, xhat, invStd, gammaBeta, rows, cols, alpha, beta] as const;
+    checkBatchNormBackward(...args);
+    this.#lib.mnd_batchnorm_backward(...args);
+  }
+
+  /** See {@link Kernels.dropoutForward}. */
+  dropoutForward(
+    y: Float32Array,
+    mask: Float32Array,
+    x: Float32Array,
+    n: number,
+    rate: number,
+    scale: number,
+    seed: number,
+    counter: number,
+  ): void {
+    checkDropout(y, mask, x, n, rate, scale, seed, counter);
+    this.#lib.mnd_dropout_forward(y, mask, x, n, rate, scale, seed | 0, counter | 0);
   }
 
   /** See {@link Kernels.sgdStep}. */
@@ -244,35 +353,7 @@ export class NativeKernels implements Kernels {
     );
   }
 
-  /** See {@link Kernels.mlpSgdStep}. */
-  mlpSgdStep(
-    params: Float32Array,
-    work: Float32Array,
-    sizes: Int32Array,
-    layers: number,
-    input: Float32Array,
-    labels: Int32Array,
-    rows: number,
-    activation: number,
-    lr: number,
-    stats: Float64Array,
-  ): void {
-    checkMlpStep(params, work, sizes, layers, input, labels, rows, activation, stats);
-    this.#lib.mnd_mlp_sgd_step(
-      params,
-      work,
-      sizes,
-      layers,
-      input,
-      labels,
-      rows,
-      activation,
-      lr,
-      stats,
-    );
-  }
-
-  /** See {@link Kernels.mlpSgdSamples}. */
+  /** See {@link Kernels.mlpSgdSamples}: the batch-1 fast path of dense stacks. */
   mlpSgdSamples(
     params: Float32Array,
     work: Float32Array,
@@ -285,7 +366,7 @@ export class NativeKernels implements Kernels {
     lr: number,
     stats: Float64Array,
   ): void {
-    checkMlpStep(params, work, sizes, layers, inputs, labels, count, activation, stats, 1);
+    checkMlpSamples(params, work, sizes, layers, inputs, labels, count, activation, stats);
     this.#lib.mnd_mlp_sgd_samples(
       params,
       work,
@@ -298,10 +379,5 @@ export class NativeKernels implements Kernels {
       lr,
       stats,
     );
-  }
-
-  /** See {@link Kernels.mlpWorkSize}. */
-  mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number {
-    return mlpWorkSize(sizes, layers, rows);
   }
 }

@@ -5,7 +5,7 @@
  */
 
 import {
-  checkActivationBackward,
+  checkActivationOp,
   checkBiasActivation,
   checkGather,
   checkGemm,
@@ -18,11 +18,25 @@ import type { Kernels } from "./kernels.ts";
 import { LEAKY_RELU_SLOPE } from "./kernels.ts";
 import { gemmTs } from "./ts_gemm.ts";
 import {
-  checkMlpStep,
-  mlpSgdSamplesComposed,
-  mlpSgdStepComposed,
-  mlpWorkSize,
-} from "./_mlp_step.ts";
+  checkBatchNormBackward,
+  checkBatchNormForward,
+  checkDropout,
+  checkIm2col,
+  checkMaxPoolBackward,
+  checkMaxPoolForward,
+} from "./_check_layers.ts";
+import { dropoutForwardTs } from "./_dropout.ts";
+import { col2imTs, im2colTs, maxPoolBackwardTs, maxPoolForwardTs } from "./ts_conv.ts";
+import { batchNormBackwardTs, batchNormForwardTs } from "./ts_norm.ts";
+
+/** Activation functions by code (`ACTIVATION_CODES`), as native/nn.c. */
+const ACTIVATIONS: readonly ((z: number) => number)[] = [
+  (z) => z,
+  (z) => 1 / (1 + Math.exp(-z)),
+  (z) => (z > 0 ? z : 0),
+  Math.tanh,
+  (z) => (z > 0 ? z : LEAKY_RELU_SLOPE * z),
+];
 
 /**
  * Kernels in portable TypeScript: a cache-blocked GEMM on packed panels and
@@ -106,7 +120,7 @@ export class TsKernels implements Kernels {
 
   /** See {@link Kernels.activationBackward}. */
   activationBackward(grad: Float32Array, out: Float32Array, n: number, activation: number): void {
-    checkActivationBackward(grad, out, n, activation);
+    checkActivationOp("activationBackward", grad, out, n, activation);
     switch (activation) {
       case 0:
         return;
@@ -170,15 +184,138 @@ export class TsKernels implements Kernels {
   }
 
   /** See {@link Kernels.columnSums}. */
-  columnSums(out: Float32Array, x: Float32Array, rows: number, cols: number, beta: number): void {
+  columnSums(
+    out: Float32Array,
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+  ): void {
     checkMatrix("columnSums", "x", x, rows, cols);
     checkLength("columnSums", "out", out, cols);
     if (beta === 0) out.fill(0, 0, cols);
     else if (beta !== 1) { for (let j = 0; j < cols; j++) out[j] *= beta; }
-    for (let i = 0; i < rows; i++) {
-      const o = i * cols;
-      for (let j = 0; j < cols; j++) out[j] += x[o + j];
+    if (alpha === 1) {
+      for (let i = 0; i < rows; i++) {
+        const o = i * cols;
+        for (let j = 0; j < cols; j++) out[j] += x[o + j];
+      }
+      return;
     }
+    // As native/nn.c: a float sum per column, scaled once.
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      for (let at = j; at < rows * cols; at += cols) sum = Math.fround(sum + x[at]);
+      out[j] += Math.fround(alpha * sum);
+    }
+  }
+
+  /** See {@link Kernels.activationForward}. */
+  activationForward(y: Float32Array, x: Float32Array, n: number, activation: number): void {
+    checkActivationOp("activationForward", y, x, n, activation);
+    const f = ACTIVATIONS[activation];
+    for (let i = 0; i < n; i++) y[i] = f(x[i]);
+  }
+
+  /** See {@link Kernels.multiply}. */
+  multiply(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    checkStep("multiply", n, { out, a, b });
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+  }
+
+  /** See {@link Kernels.im2col}. */
+  im2col(col: Float32Array, x: Float32Array, geom: Int32Array): void {
+    checkIm2col("im2col", col, x, geom);
+    im2colTs(col, x, geom);
+  }
+
+  /** See {@link Kernels.col2im}. */
+  col2im(dx: Float32Array, col: Float32Array, geom: Int32Array): void {
+    checkIm2col("col2im", col, dx, geom);
+    col2imTs(dx, col, geom);
+  }
+
+  /** See {@link Kernels.maxPoolForward}. */
+  maxPoolForward(out: Float32Array, argmax: Int32Array, x: Float32Array, geom: Int32Array): void {
+    checkMaxPoolForward(out, argmax, x, geom);
+    maxPoolForwardTs(out, argmax, x, geom);
+  }
+
+  /** See {@link Kernels.maxPoolBackward}. */
+  maxPoolBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    argmax: Int32Array,
+    nIn: number,
+    nOut: number,
+  ): void {
+    checkMaxPoolBackward(dx, dy, argmax, nIn, nOut);
+    maxPoolBackwardTs(dx, dy, argmax, nIn, nOut);
+  }
+
+  /** See {@link Kernels.batchNormForward}. */
+  batchNormForward(
+    y: Float32Array,
+    xhat: Float32Array,
+    invStd: Float32Array,
+    x: Float32Array,
+    gammaBeta: Float32Array,
+    running: Float32Array,
+    rows: number,
+    cols: number,
+    momentum: number,
+    eps: number,
+    training: boolean,
+  ): void {
+    const args = [
+      y,
+      xhat,
+      invStd,
+      x,
+      gammaBeta,
+      running,
+      rows,
+      cols,
+      momentum,
+      eps,
+      training,
+    ] as const;
+    checkBatchNormForward(...args);
+    batchNormForwardTs(...args);
+  }
+
+  /** See {@link Kernels.batchNormBackward}. */
+  batchNormBackward(
+    dx: Float32Array,
+    dGammaBeta: Float32Array,
+    dy: Float32Array,
+    xhat: Float32Array,
+    invStd: Float32Array,
+    gammaBeta: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+  ): void {
+    const args = [dx, dGammaBeta, dy, xhat, invStd, gammaBeta, rows, cols, alpha, beta] as const;
+    checkBatchNormBackward(...args);
+    batchNormBackwardTs(...args);
+  }
+
+  /** See {@link Kernels.dropoutForward}. */
+  dropoutForward(
+    y: Float32Array,
+    mask: Float32Array,
+    x: Float32Array,
+    n: number,
+    rate: number,
+    scale: number,
+    seed: number,
+    counter: number,
+  ): void {
+    checkDropout(y, mask, x, n, rate, scale, seed, counter);
+    dropoutForwardTs(y, mask, x, n, rate, scale, seed | 0, counter | 0);
   }
 
   /** See {@link Kernels.sgdStep}. */
@@ -258,68 +395,5 @@ export class TsKernels implements Kernels {
       for (let j = 0; j < features; j++) out[dst + j] = pixels[src + j] * scale + shift;
       if (outLabels && labels) outLabels[i] = labels[s];
     }
-  }
-
-  /** See {@link Kernels.mlpSgdStep}. */
-  mlpSgdStep(
-    params: Float32Array,
-    work: Float32Array,
-    sizes: Int32Array,
-    layers: number,
-    input: Float32Array,
-    labels: Int32Array,
-    rows: number,
-    activation: number,
-    lr: number,
-    stats: Float64Array,
-  ): void {
-    checkMlpStep(params, work, sizes, layers, input, labels, rows, activation, stats);
-    mlpSgdStepComposed(
-      this,
-      params,
-      work,
-      sizes,
-      layers,
-      input,
-      labels,
-      rows,
-      activation,
-      lr,
-      stats,
-    );
-  }
-
-  /** See {@link Kernels.mlpSgdSamples}. */
-  mlpSgdSamples(
-    params: Float32Array,
-    work: Float32Array,
-    sizes: Int32Array,
-    layers: number,
-    inputs: Float32Array,
-    labels: Int32Array,
-    count: number,
-    activation: number,
-    lr: number,
-    stats: Float64Array,
-  ): void {
-    checkMlpStep(params, work, sizes, layers, inputs, labels, count, activation, stats, 1);
-    mlpSgdSamplesComposed(
-      this,
-      params,
-      work,
-      sizes,
-      layers,
-      inputs,
-      labels,
-      count,
-      activation,
-      lr,
-      stats,
-    );
-  }
-
-  /** See {@link Kernels.mlpWorkSize}. */
-  mlpWorkSize(sizes: Int32Array, layers: number, rows: number): number {
-    return mlpWorkSize(sizes, layers, rows);
   }
 }

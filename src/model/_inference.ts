@@ -5,6 +5,7 @@
 import type { Dataset } from "../data/dataset.ts";
 import { affineOf } from "../data/batcher.ts";
 import type { Network } from "./network.ts";
+import { bytesOf, checkImages, type Images } from "./_inputs.ts";
 
 /** Result of `Network.evaluate`. */
 export interface Evaluation {
@@ -26,21 +27,16 @@ const CHUNK_ROWS = 500;
  */
 function forEachChunk(
   network: Network,
-  input: Float32Array | Uint8Array,
+  input: Images,
   visit: (logits: Float32Array, start: number, rows: number, chunkLabels: Int32Array) => void,
   labels?: Uint8Array,
 ): void {
   const width = network.inputSize;
-  if (input.length % width !== 0) {
-    throw new RangeError(
-      `Input holds ${input.length} values, not a whole number of ${width}-feature samples`,
-    );
-  }
   const count = input.length / width;
   const chunk = Math.min(count, CHUNK_ROWS);
   if (chunk === 0) return;
   const kernels = network.kernels;
-  const bytes = input instanceof Uint8Array;
+  const bytes = input instanceof Float32Array ? undefined : bytesOf(input);
   const floats = bytes ? kernels.allocate(chunk * width) : undefined;
   const indices = new Int32Array(chunk);
   const chunkLabels = new Int32Array(chunk);
@@ -53,7 +49,7 @@ function forEachChunk(
       kernels.gatherBatch(
         floats!,
         labels ? chunkLabels : null,
-        input,
+        bytes,
         labels ?? null,
         indices,
         rows,
@@ -63,9 +59,20 @@ function forEachChunk(
       );
       x = floats!;
     } else {
-      x = input.subarray(start * width, (start + rows) * width);
+      x = (input as Float32Array).subarray(start * width, (start + rows) * width);
     }
     visit(network.forward(x, rows), start, rows, chunkLabels);
+  }
+}
+
+/** Throws unless `input` is an accepted array of whole samples. */
+function checkInput(network: Network, input: Images): void {
+  checkImages(input);
+  const width = network.inputSize;
+  if (input.length % width !== 0) {
+    throw new RangeError(
+      `Input holds ${input.length} values, not a whole number of ${width}-feature samples`,
+    );
   }
 }
 
@@ -77,7 +84,8 @@ function argmax(values: Float32Array, offset: number, n: number): number {
 }
 
 /** See `Network.predictProba`. */
-export function predictProba(network: Network, input: Float32Array | Uint8Array): Float32Array {
+export function predictProba(network: Network, input: Images): Float32Array {
+  checkInput(network, input);
   const classes = network.outputSize;
   const out = new Float32Array((input.length / network.inputSize) * classes);
   forEachChunk(network, input, (logits, start, rows) => {
@@ -89,7 +97,8 @@ export function predictProba(network: Network, input: Float32Array | Uint8Array)
 }
 
 /** See `Network.predict`. */
-export function predict(network: Network, input: Float32Array | Uint8Array): Int32Array {
+export function predict(network: Network, input: Images): Int32Array {
+  checkInput(network, input);
   const classes = network.outputSize;
   const out = new Int32Array(input.length / network.inputSize);
   forEachChunk(network, input, (logits, start, rows) => {

@@ -1,8 +1,13 @@
 /**
  * Saving and loading a {@link Network}: one safetensors file holding the
- * architecture and preprocessing (in `__metadata__`) and the weights as
- * `layers.<i>.weight` (out x in, like PyTorch's `nn.Linear`) and
- * `layers.<i>.bias`. Writes are atomic: a crash never leaves a partial file.
+ * layer spec, input shape and preprocessing (in `__metadata__`) and every
+ * tensor as `layers.<i>.<name>`, where `i` indexes `Network.layers` (an
+ * activation fused into a dense or conv layer has no index of its own):
+ * dense `weight` (out x in, like PyTorch's `nn.Linear`) and `bias`, conv
+ * `weight` (filters x k x k x channels) and `bias`, batch norm `weight`,
+ * `bias`, `running_mean`, `running_var`. Version-1 files (dense stacks
+ * described by `sizes` and `activation`) still load. Writes are atomic: a
+ * crash never leaves a partial file.
  *
  * @module
  */
@@ -12,6 +17,7 @@ import type { BackendChoice } from "../kernels/select.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import type { ActivationName } from "../kernels/kernels.ts";
 import { ACTIVATION_NAMES, Network } from "./network.ts";
+import { mlpSpec } from "./layers/spec.ts";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -22,7 +28,7 @@ import {
 /** Value of the `format` metadata field. */
 export const MODEL_FORMAT = "mnist-dnn";
 /** Current model file format version; files of other versions are rejected. */
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 
 /** Options for the network a loaded model runs on. */
 export interface LoadOptions {
@@ -48,20 +54,17 @@ export interface LoadOptions {
  */
 export function networkToBytes(network: Network): Uint8Array {
   const tensors = new Map<string, Tensor>();
-  const sizes = network.sizes;
-  for (let l = 1; l < sizes.length; l++) {
-    tensors.set(`layers.${l - 1}.weight`, {
-      shape: [sizes[l], sizes[l - 1]],
-      data: network.weights[l - 1],
-    });
-    tensors.set(`layers.${l - 1}.bias`, { shape: [sizes[l]], data: network.biases[l - 1] });
-  }
+  network.layers.forEach((layer, i) => {
+    for (const t of layer.tensors()) {
+      tensors.set(`layers.${i}.${t.name}`, { shape: t.shape, data: t.data });
+    }
+  });
   return encodeSafetensors({
     metadata: {
       format: MODEL_FORMAT,
       format_version: String(MODEL_FORMAT_VERSION),
-      sizes: sizes.join(","),
-      activation: network.activation,
+      spec: network.spec,
+      input_shape: network.inputShape.join(","),
       preprocessing: JSON.stringify(network.preprocessing),
     },
     tensors,
@@ -69,12 +72,13 @@ export function networkToBytes(network: Network): Uint8Array {
 }
 
 /**
- * Rebuilds a network from safetensors bytes written by {@link networkToBytes}.
+ * Rebuilds a network from safetensors bytes written by {@link networkToBytes}
+ * (format version 2) or by version 1 (dense stacks).
  *
  * @param bytes The file contents.
  * @param source File name used in error messages.
  * @param options Backend for the new network.
- * @returns The network, with the saved weights and preprocessing.
+ * @returns The network, with the saved weights, state and preprocessing.
  * @throws {ModelFormatError} If the file is truncated, corrupted, of another
  *   format version, or its tensors do not match its architecture.
  * @example See {@link networkToBytes}.
@@ -96,19 +100,26 @@ export function networkFromBytes(
   if (metadata.format !== MODEL_FORMAT) {
     fail(`metadata "format" is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
   }
-  if (metadata.format_version !== String(MODEL_FORMAT_VERSION)) {
+  let spec = "", inputShape: number[] = [];
+  if (metadata.format_version === "1") {
+    const sizes = (metadata.sizes ?? "").split(",").map(Number);
+    if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) {
+      fail(`metadata "sizes" is ${JSON.stringify(metadata.sizes)}, expected e.g. "784,128,10"`);
+    }
+    const activation = metadata.activation as ActivationName;
+    if (!ACTIVATION_NAMES.includes(activation)) {
+      fail(`metadata "activation" is ${JSON.stringify(metadata.activation)}`);
+    }
+    spec = mlpSpec(sizes, activation);
+    inputShape = [sizes[0]];
+  } else if (metadata.format_version === String(MODEL_FORMAT_VERSION)) {
+    spec = metadata.spec ?? "";
+    inputShape = (metadata.input_shape ?? "").split(",").map(Number);
+  } else {
     fail(
       `format_version ${JSON.stringify(metadata.format_version)} is not supported ` +
-        `(this version reads ${MODEL_FORMAT_VERSION}); re-save the model with a matching version`,
+        `(this version reads 1 and ${MODEL_FORMAT_VERSION}); re-save the model with a matching version`,
     );
-  }
-  const sizes = (metadata.sizes ?? "").split(",").map(Number);
-  if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) {
-    fail(`metadata "sizes" is ${JSON.stringify(metadata.sizes)}, expected e.g. "784,128,10"`);
-  }
-  const activation = metadata.activation as ActivationName;
-  if (!ACTIVATION_NAMES.includes(activation)) {
-    fail(`metadata "activation" is ${JSON.stringify(metadata.activation)}`);
   }
   let preprocessing = { mean: 0, std: 1 };
   try {
@@ -119,24 +130,29 @@ export function networkFromBytes(
   if (!(Number.isFinite(preprocessing?.mean) && preprocessing?.std > 0)) {
     fail(`metadata "preprocessing" ${metadata.preprocessing} needs a finite mean and positive std`);
   }
-  const network = new Network({ sizes, activation, preprocessing, ...options });
-  if (tensors.size !== 2 * (sizes.length - 1)) {
-    fail(`it holds ${tensors.size} tensors, but sizes [${sizes}] need ${2 * (sizes.length - 1)}`);
+  let network: Network;
+  try {
+    network = new Network({ layers: spec, inputShape, preprocessing, ...options });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return fail(
+      `metadata "spec" ${JSON.stringify(spec)} / "input_shape" ` +
+        `${JSON.stringify(metadata.input_shape ?? inputShape.join(","))}: ${e.message}`,
+    );
   }
-  for (let l = 1; l < sizes.length; l++) {
-    for (
-      const [name, shape, target] of [
-        [`layers.${l - 1}.weight`, [sizes[l], sizes[l - 1]], network.weights[l - 1]],
-        [`layers.${l - 1}.bias`, [sizes[l]], network.biases[l - 1]],
-      ] as const
-    ) {
-      const t = tensors.get(name);
-      if (!t) fail(`tensor "${name}" is missing`);
-      if (t!.shape.join(",") !== shape.join(",")) {
-        fail(`tensor "${name}" has shape [${t!.shape}], but sizes [${sizes}] need [${shape}]`);
-      }
-      target.set(t!.data);
+  const expected = network.layers.flatMap((layer, i) =>
+    layer.tensors().map((t) => ({ ...t, name: `layers.${i}.${t.name}` }))
+  );
+  if (tensors.size !== expected.length) {
+    fail(`it holds ${tensors.size} tensors, but spec "${network.spec}" needs ${expected.length}`);
+  }
+  for (const { name, shape, data } of expected) {
+    const t = tensors.get(name);
+    if (!t) return fail(`tensor "${name}" is missing`);
+    if (t.shape.join(",") !== shape.join(",")) {
+      fail(`tensor "${name}" has shape [${t.shape}], but spec "${network.spec}" needs [${shape}]`);
     }
+    data.set(t.data);
   }
   return network;
 }

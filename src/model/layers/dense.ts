@@ -1,0 +1,132 @@
+/**
+ * Dense (fully connected) layer: `y = act(x W^T + b)`, W is (OUT, IN) as
+ * PyTorch's `nn.Linear`. A following activation may be fused into it.
+ *
+ * @module
+ */
+
+import { ACTIVATION_CODES, type ActivationName, type Kernels } from "../../kernels/kernels.ts";
+import type { Random } from "../../random.ts";
+import { initializeLayer, type InitName } from "../initializers.ts";
+import { type GradientTarget, Layer, type LayerTensor, type Shape, sizeOf } from "./layer.ts";
+
+/** A fully connected layer (input of any shape is read as a flat vector). */
+export class Dense extends Layer {
+  /** Always `"dense"`. */
+  readonly kind = "dense";
+  /** Output width. */
+  readonly units: number;
+  /** Activation fused into the layer (`"identity"` for none). */
+  readonly activation: ActivationName;
+  override readonly paramCount: number;
+  readonly #code: number;
+  #weight: Float32Array = new Float32Array(0);
+  #bias: Float32Array = new Float32Array(0);
+  #gradWeight: Float32Array = new Float32Array(0);
+  #gradBias: Float32Array = new Float32Array(0);
+  #x: Float32Array = new Float32Array(0);
+  #y: Float32Array = new Float32Array(0);
+  #dx: Float32Array = new Float32Array(0);
+
+  /**
+   * @param kernels Backend.
+   * @param inputShape Per-sample input shape.
+   * @param units Output width.
+   * @param activation Fused activation. Default `"identity"`.
+   */
+  constructor(
+    kernels: Kernels,
+    inputShape: Shape,
+    units: number,
+    activation: ActivationName = "identity",
+  ) {
+    super(kernels, inputShape);
+    this.units = units;
+    this.activation = activation;
+    this.#code = ACTIVATION_CODES[activation];
+    this.paramCount = units * sizeOf(inputShape) + units;
+  }
+
+  /** `dense(units)`. */
+  get token(): string {
+    return `dense(${this.units})`;
+  }
+
+  /** `[units]`. */
+  get outputShape(): Shape {
+    return [this.units];
+  }
+
+  /** The weights, (units, inputSize), a view into the parameter arena. */
+  get weight(): Float32Array {
+    return this.#weight;
+  }
+
+  /** The biases, (units). */
+  get bias(): Float32Array {
+    return this.#bias;
+  }
+
+  override bind(params: Float32Array, grads: Float32Array): void {
+    const w = this.units * this.inputSize;
+    this.#weight = params.subarray(0, w);
+    this.#bias = params.subarray(w, w + this.units);
+    this.#gradWeight = grads.subarray(0, w);
+    this.#gradBias = grads.subarray(w, w + this.units);
+  }
+
+  override initialize(init: InitName, random: Random): void {
+    initializeLayer(init, this.#weight, this.#bias, this.inputSize, random);
+  }
+
+  override tensors(): LayerTensor[] {
+    return [
+      { name: "weight", shape: [this.units, this.inputSize], data: this.#weight },
+      { name: "bias", shape: [this.units], data: this.#bias },
+    ];
+  }
+
+  forward(x: Float32Array, rows: number): Float32Array {
+    if (this.grow(rows)) {
+      this.#y = this.kernels.allocate(rows * this.units);
+      this.#dx = new Float32Array(0);
+    }
+    const k = this.kernels, n = this.units, y = this.#y;
+    this.#x = x;
+    k.gemm(false, true, rows, n, this.inputSize, 1, x, this.#weight, 0, y);
+    k.biasActivationForward(y, this.#bias, rows, n, this.#code);
+    return y;
+  }
+
+  backward(
+    dy: Float32Array,
+    rows: number,
+    target: GradientTarget,
+    needInput: boolean,
+  ): Float32Array | undefined {
+    const k = this.kernels, n = this.units, width = this.inputSize;
+    const { alpha, beta, direct } = target;
+    k.activationBackward(dy, this.#y, rows * n, this.#code);
+    let dx: Float32Array | undefined;
+    if (needInput) {
+      // Before the weights change (a folded SGD step updates them below).
+      if (this.#dx.length < rows * width) this.#dx = k.allocate(this.#y.length / n * width);
+      dx = this.#dx;
+      k.gemm(false, false, rows, width, n, 1, dy, this.#weight, 0, dx);
+    }
+    k.gemm(
+      true,
+      false,
+      n,
+      width,
+      rows,
+      alpha,
+      dy,
+      this.#x,
+      beta,
+      direct ? this.#weight : this.#gradWeight,
+    );
+    k.columnSums(direct ? this.#bias : this.#gradBias, dy, rows, n, alpha, beta);
+    return dx;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The layer contract: a layer knows its shapes, its parameters and state
+ * (views into the network's arenas), and its forward and backward passes
+ * written as kernel calls. It never loops over elements itself.
+ *
+ * @module
+ */
+
+import type { Kernels } from "../../kernels/kernels.ts";
+import type { InitName } from "../initializers.ts";
+import type { Random } from "../../random.ts";
+
+/**
+ * Shape of one sample: `[features]` or `[height, width, channels]`
+ * (channels last: activations are NHWC, as in Keras and TF.js).
+ */
+export type Shape = readonly number[];
+
+/** Number of values in a sample of `shape`. */
+export function sizeOf(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Where a backward pass puts parameter gradients: `target = beta * target +
+ * alpha * gradient`, with `target` the gradient views (`direct` false,
+ * alpha 1, beta 0) or the parameters themselves (`direct` true: a plain SGD
+ * step folded into the gradient kernels, alpha -lr, beta 1).
+ */
+export interface GradientTarget {
+  /** Scale of the gradient. */
+  alpha: number;
+  /** Scale of the target's old contents. */
+  beta: number;
+  /** Write into the parameters instead of the gradients. */
+  direct: boolean;
+}
+
+/** A named tensor of a layer, a view into an arena (for model files). */
+export interface LayerTensor {
+  /** E.g. `"weight"`, `"bias"`, `"running_mean"`. */
+  name: string;
+  /** Its shape. */
+  shape: number[];
+  /** The view. */
+  data: Float32Array;
+}
+
+/** One layer of a {@link Network}. */
+export abstract class Layer {
+  /** Kind for summaries, e.g. `"dense"`. */
+  abstract readonly kind: string;
+  /** The layer's spec token, e.g. `"conv(32,5,pad=2)"` (activations fused in are separate tokens). */
+  abstract readonly token: string;
+  /** Per-sample output shape. */
+  abstract readonly outputShape: Shape;
+  /** Trainable parameters (floats in the parameter arena). */
+  readonly paramCount: number = 0;
+  /** Non-trainable state (floats in the state arena, e.g. running statistics). */
+  readonly stateCount: number = 0;
+  /** Rows the work buffers hold. */
+  #capacity = 0;
+
+  /**
+   * @param kernels The compute backend.
+   * @param inputShape Per-sample input shape.
+   */
+  constructor(protected readonly kernels: Kernels, readonly inputShape: Shape) {}
+
+  /** Values per input sample. */
+  get inputSize(): number {
+    return sizeOf(this.inputShape);
+  }
+
+  /** Values per output sample. */
+  get outputSize(): number {
+    return sizeOf(this.outputShape);
+  }
+
+  /** Takes this layer's views of the parameter, gradient and state arenas. */
+  bind(_params: Float32Array, _grads: Float32Array, _state: Float32Array): void {}
+
+  /** Sets initial parameters and state. */
+  initialize(_init: InitName, _random: Random): void {}
+
+  /** The parameter and state tensors, in file order. */
+  tensors(): LayerTensor[] {
+    return [];
+  }
+
+  /**
+   * Computes the layer's output for `rows` samples.
+   *
+   * @param x Input, `rows x inputSize`; kept (not copied) for the backward pass.
+   * @param rows Samples in the batch.
+   * @param training Training mode (dropout active, batch statistics).
+   * @returns The output, a work buffer that the next call overwrites.
+   */
+  abstract forward(x: Float32Array, rows: number, training: boolean): Float32Array;
+
+  /**
+   * Back-propagates `dy` through the last training forward pass, putting
+   * parameter gradients where `target` says.
+   *
+   * @param dy Gradient of the loss by the output; may be overwritten.
+   * @param rows Samples in the batch.
+   * @param target Where parameter gradients go.
+   * @param needInput Whether the input gradient is needed (false for the first layer).
+   * @returns The gradient by the input (undefined when not needed).
+   */
+  abstract backward(
+    dy: Float32Array,
+    rows: number,
+    target: GradientTarget,
+    needInput: boolean,
+  ): Float32Array | undefined;
+
+  /** Grows the work buffers to `rows` samples; true when they must be (re)allocated. */
+  protected grow(rows: number): boolean {
+    if (rows <= this.#capacity) return false;
+    this.#capacity = rows;
+    return true;
+  }
+}
