@@ -1,7 +1,8 @@
 /**
- * mnist-dnn: build, train, evaluate, save and run fully connected neural
- * networks on MNIST or any IDX/CSV digit data, from scratch in TypeScript,
- * with an optional native C backend for the hot loops.
+ * mnist-dnn: build, train, evaluate, save and run neural networks (dense,
+ * convolutional, batch norm, dropout) on MNIST or any IDX/CSV digit data,
+ * from scratch in TypeScript, with an optional native C backend for the hot
+ * loops.
  *
  * @example Train on MNIST and save the model
  * ```ts ignore
@@ -12,14 +13,48 @@
  * fit(net, train, { epochs: 5, batchSize: 64, learningRate: 0.1, validationData: test });
  * console.log(net.evaluate(test).accuracy);
  * await saveNetwork(net, "mnist.safetensors");
+ *
+ * const cnn = Network.fromSpec(
+ *   "conv(32,5,pad=2) relu maxpool(2) conv(64,5,pad=2) relu maxpool(2) flatten dense(128) relu dropout(0.5) dense(10)",
+ * );
+ * console.log(cnn.summary().text);
+ * fit(cnn, train, { epochs: 4, optimizer: "adam", learningRate: 1e-3, schedule: "cosine" });
  * ```
  *
  * @module
  */
 
 export { Network } from "./src/model/network.ts";
-export type { Evaluation, NetworkOptions } from "./src/model/network.ts";
-export { ACTIVATION_NAMES } from "./src/model/network.ts";
+export type {
+  Evaluation,
+  Images,
+  Labels,
+  NetworkOptions,
+  NetworkSummary,
+} from "./src/model/network.ts";
+export { ACTIVATION_NAMES, MNIST_SHAPE } from "./src/model/network.ts";
+export type { SummaryRow } from "./src/model/_summary.ts";
+export {
+  buildLayers,
+  type LayerSpec,
+  mlpSpec,
+  parseSpec,
+  SpecError,
+} from "./src/model/layers/spec.ts";
+export {
+  type GradientTarget,
+  Layer,
+  type LayerTensor,
+  type Shape,
+} from "./src/model/layers/layer.ts";
+export { Dense } from "./src/model/layers/dense.ts";
+export { Conv2d, type Conv2dOptions, convGeometry } from "./src/model/layers/conv2d.ts";
+export { MaxPool2d } from "./src/model/layers/maxpool2d.ts";
+export { BatchNorm } from "./src/model/layers/batchnorm.ts";
+export { Dropout } from "./src/model/layers/dropout.ts";
+export { Flatten } from "./src/model/layers/flatten.ts";
+export { Activation } from "./src/model/layers/activation.ts";
+export { type Preset, PRESET_NAMES, PRESETS } from "./src/train/presets.ts";
 export { INIT_NAMES, type InitName } from "./src/model/initializers.ts";
 export {
   createOptimizer,
@@ -64,7 +99,7 @@ export {
   pixelStatistics,
   type Preprocessing,
 } from "./src/data/batcher.ts";
-export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
+export type { ActivationName, BackendName, ConvGeometry, Kernels } from "./src/kernels/kernels.ts";
 export { type BackendChoice, type KernelSelection, selectKernels } from "./src/kernels/select.ts";
 export { TsKernels } from "./src/kernels/ts_kernels.ts";
 export { Random } from "./src/random.ts";

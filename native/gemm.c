@@ -298,16 +298,21 @@ static void plan_threads(gemm_job *g) {
   // only moves cache lines between cores), run on the calling thread.
   if (2.0 * g->m * g->n * g->k < PARALLEL_MIN_FLOPS || g->k < 16)
     threads = 1;
-  // A^T*B (a weight gradient) splits rows, like the A*B^T forward product
-  // splits the same weights, so each core keeps updating its own rows.
-  if (!(g->trans_a && !g->trans_b && row_units >= threads) &&
-      (col_units >= threads || col_units >= row_units)) {
-    g->split_cols = 1;
-    g->units = col_units;
-  } else {
-    g->split_cols = 0;
-    g->units = row_units;
-  }
+  // Every task packs all of the operand it does not split: a column split
+  // repeats A's packing (m*k) on each core, a row split repeats B's (k*n),
+  // so split the longer side. Tall im2col products (conv layers: m = B*OH*OW
+  // in the tens of thousands, n = filters) ran 1.4x faster split by rows.
+  // An A^T*B with one K block (an MLP weight gradient) splits rows, like the
+  // A*B^T forward product splits the same weights, so each core keeps
+  // updating its own rows.
+  int rows = g->m > g->n || (g->trans_a && !g->trans_b && g->k <= KC);
+  // ... unless that side has too few micro-tiles to feed every thread.
+  if (rows && row_units < threads && col_units > row_units)
+    rows = 0;
+  else if (!rows && col_units < threads && row_units > col_units)
+    rows = 1;
+  g->split_cols = !rows;
+  g->units = rows ? row_units : col_units;
   g->tasks = g->units < threads ? g->units : threads;
 }
 

@@ -23,9 +23,10 @@
 //     and channels, square window K, stride S, zero padding P, output height
 //     and width (the caller checks OH = (H + 2P - K) / S + 1, likewise OW).
 //   - Integer flags are 0/1; activation codes are MND_ACT_*.
-//   - Calls may come from several threads (Web Workers): the GEMM, the only
-//     user of the worker pool and of the packing buffers, holds a process-
-//     wide lock, so concurrent callers take turns and never share state.
+//   - Calls may come from several threads (Web Workers): the kernels that
+//     use the worker pool or shared buffers (GEMM, im2col, col2im) hold a
+//     process-wide lock, so concurrent callers take turns and never share
+//     state; every other kernel touches only its arguments.
 #ifndef MNIST_DNN_KERNELS_H
 #define MNIST_DNN_KERNELS_H
 

@@ -10,9 +10,10 @@
 // A unit of parallel work: runs task `task` of a job.
 typedef void (*mnd_task_fn)(void *ctx, int32_t task);
 
-// The process-wide lock of the GEMM: the pool, the packing buffers and the
-// GEMV job are shared by every caller thread (several Web Workers may each
-// run a network), so a product holds the lock from planning to the end.
+// The process-wide lock of the pool's users: the pool, the GEMM's packing
+// buffers and the GEMV job are shared by every caller thread (several Web
+// Workers may each run a network), so a kernel that uses them holds the
+// lock from planning to the end.
 void mnd_lock(void);
 void mnd_unlock(void);
 

@@ -189,7 +189,19 @@ export const referenceKernels: Kernels = {
     dx.fill(0, 0, nIn);
     for (let i = 0; i < nOut; i++) if (argmax[i] >= 0 && argmax[i] < nIn) dx[argmax[i]] += dy[i];
   },
-  batchNormForward(y, xhat, invStd, x, gammaBeta, running, rows, cols, momentum, eps, training) {
+  batchNormForward(
+    y,
+    xhat,
+    invStd,
+    x,
+    gammaBeta,
+    running,
+    rows,
+    cols,
+    momentum,
+    eps,
+    training,
+  ): void {
     for (let j = 0; j < cols; j++) {
       const column = Array.from({ length: rows }, (_, i) => x[i * cols + j]);
       let mean = running[j], variance = running[cols + j];
@@ -210,7 +222,7 @@ export const referenceKernels: Kernels = {
       }
     }
   },
-  batchNormBackward(dx, dGammaBeta, dy, xhat, invStd, gammaBeta, rows, cols, alpha, beta) {
+  batchNormBackward(dx, dGammaBeta, dy, xhat, invStd, gammaBeta, rows, cols, alpha, beta): void {
     for (let j = 0; j < cols; j++) {
       let dGamma = 0, dBeta = 0;
       for (let i = 0; i < rows; i++) {

@@ -3,7 +3,7 @@
 
 import { deepEqual, equal, match, notDeepEqual, ok, rejects, throws } from "node:assert/strict";
 import { Network } from "../src/model/network.ts";
-import { Dense } from "../src/model/layers/dense.ts";
+import type { Dense } from "../src/model/layers/dense.ts";
 import { createOptimizer } from "../src/model/optimizers.ts";
 import {
   loadNetwork,

@@ -26,13 +26,17 @@ import {
   UsageError,
 } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
+import { parseSpec, SpecError } from "../model/layers/spec.ts";
+import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 
 const USAGE = `Usage: deno task train [options]
 
-Trains a fully connected network on MNIST and saves it.
+Trains a network on MNIST and saves it.
 
 Options:
-  --sizes LIST        layer widths, input first        (default 784,128,64,10)
+  --preset NAME       a measured recipe: ${PRESET_NAMES.join(" | ")} (flags below override it)
+  --layers SPEC       layer spec, e.g. "conv(32,5,pad=2) relu maxpool(2) flatten dense(10)"
+  --sizes LIST        dense stack widths, input first  (default 784,128,64,10)
   --activation NAME   ${ACTIVATION_NAMES.join(" | ")}   (default relu)
   --init NAME         ${INIT_NAMES.join(" | ")}                (default he)
   --epochs N          passes over the training set     (default 10)
@@ -68,15 +72,17 @@ export function train(args: string[], io: Io): Promise<number> {
       strict: true,
       allowPositionals: false,
       options: {
-        sizes: { type: "string", default: "784,128,64,10" },
-        activation: { type: "string", default: "relu" },
+        preset: { type: "string" },
+        layers: { type: "string" },
+        sizes: { type: "string" },
+        activation: { type: "string" },
         init: { type: "string", default: "he" },
-        epochs: { type: "string", default: "10" },
-        "batch-size": { type: "string", default: "64" },
-        lr: { type: "string", default: "0.1" },
-        optimizer: { type: "string", default: "sgd" },
+        epochs: { type: "string" },
+        "batch-size": { type: "string" },
+        lr: { type: "string" },
+        optimizer: { type: "string" },
         momentum: { type: "string", default: "0.9" },
-        schedule: { type: "string", default: "constant" },
+        schedule: { type: "string" },
         standardize: { type: "boolean", default: false },
         seed: { type: "string", default: "1" },
         data: { type: "string" },
@@ -92,22 +98,50 @@ export function train(args: string[], io: Io): Promise<number> {
       io.out(USAGE);
       return 0;
     }
-    const sizes = values.sizes.split(",").map((s) => intOption("sizes", s));
-    if (sizes.length < 2) {
-      throw new UsageError(`--sizes needs at least two widths, got "${values.sizes}"`);
+    const preset = PRESETS[
+      choiceOption("preset", values.preset ?? "mlp", PRESET_NAMES)
+    ];
+    if (values.layers !== undefined && (values.sizes !== undefined || values.activation)) {
+      throw new UsageError("--layers replaces --sizes and --activation; give one or the other");
     }
-    const activation = choiceOption<ActivationName>(
-      "activation",
-      values.activation,
-      ACTIVATION_NAMES,
-    );
+    const fromPreset = values.layers === undefined && values.sizes === undefined &&
+      values.activation === undefined;
+    const layers = values.layers ?? (fromPreset ? preset.layers : undefined);
+    let sizes: number[] | undefined, activation: ActivationName | undefined;
+    if (layers === undefined) {
+      const sizeText = values.sizes ?? (fromPreset ? preset.sizes?.join(",") : undefined) ??
+        "784,128,64,10";
+      sizes = sizeText.split(",").map((s) => intOption("sizes", s));
+      if (sizes.length < 2) {
+        throw new UsageError(`--sizes needs at least two widths, got "${sizeText}"`);
+      }
+      activation = choiceOption<ActivationName>(
+        "activation",
+        values.activation ?? preset.activation ?? "relu",
+        ACTIVATION_NAMES,
+      );
+    } else {
+      try {
+        parseSpec(layers);
+      } catch (e) {
+        throw new UsageError(`--layers: ${(e as Error).message}`);
+      }
+    }
     const init = choiceOption("init", values.init, INIT_NAMES);
-    const epochs = intOption("epochs", values.epochs);
-    const batchSize = intOption("batch-size", values["batch-size"]);
-    const learningRate = numberOption("lr", values.lr, Number.MIN_VALUE);
-    const optimizer = choiceOption("optimizer", values.optimizer, OPTIMIZER_NAMES);
+    const epochs = intOption("epochs", values.epochs ?? String(preset.epochs));
+    const batchSize = intOption("batch-size", values["batch-size"] ?? String(preset.batchSize));
+    const learningRate = numberOption(
+      "lr",
+      values.lr ?? String(preset.learningRate),
+      Number.MIN_VALUE,
+    );
+    const optimizer = choiceOption(
+      "optimizer",
+      values.optimizer ?? preset.optimizer,
+      OPTIMIZER_NAMES,
+    );
     const momentum = numberOption("momentum", values.momentum, 0, 0.999999);
-    const schedule = choiceOption("schedule", values.schedule, SCHEDULES);
+    const schedule = choiceOption("schedule", values.schedule ?? preset.schedule, SCHEDULES);
     const seed = intOption("seed", values.seed, true);
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
     const threads = values.threads === undefined ? undefined : intOption("threads", values.threads);
@@ -118,7 +152,7 @@ export function train(args: string[], io: Io): Promise<number> {
     const trainSet = limit !== undefined && limit < mnist.train.count
       ? subset(mnist.train, Array.from({ length: limit }, (_, i) => i))
       : mnist.train;
-    if (sizes[0] !== trainSet.rows * trainSet.cols) {
+    if (sizes && sizes[0] !== trainSet.rows * trainSet.cols) {
       throw new UsageError(
         `--sizes starts with ${sizes[0]}, but the images have ${
           trainSet.rows * trainSet.cols
@@ -126,12 +160,22 @@ export function train(args: string[], io: Io): Promise<number> {
       );
     }
     const preprocessing = values.standardize ? pixelStatistics(trainSet) : undefined;
-    const network = new Network({ sizes, activation, init, seed, backend, threads, preprocessing });
+    const common = { init, seed, backend, threads, preprocessing };
+    let network: Network;
+    try {
+      network = sizes
+        ? new Network({ sizes, activation, ...common })
+        : new Network({ layers, inputShape: [trainSet.rows, trainSet.cols, 1], ...common });
+    } catch (e) {
+      if (e instanceof SpecError) throw new UsageError(`--layers: ${e.message}`);
+      throw e;
+    }
     if (network.fallbackReason) io.err(`note: using the TS backend; ${network.fallbackReason}\n`);
     say(`backend: ${network.backend}\n`);
     say(`data: ${mnist.source} (${trainSet.count} train, ${mnist.test.count} test)\n`);
     say(
-      `model: ${sizes.join("-")} ${activation}, ${init} init, ${optimizer} lr ${learningRate}, ` +
+      `model: ${sizes ? `${sizes.join("-")} ${activation}` : network.spec}, ` +
+        `${network.summary().trainableParams} parameters, ${init} init, ${optimizer} lr ${learningRate}, ` +
         `batch ${batchSize}, ${epochs} epochs${
           schedule === "constant" ? "" : `, ${schedule} schedule`
         }\n`,

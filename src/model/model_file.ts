@@ -49,7 +49,7 @@ export interface LoadOptions {
  * import { networkFromBytes, networkToBytes } from "./model_file.ts";
  * const net = new Network({ sizes: [4, 3, 2], backend: "ts" });
  * const copy = networkFromBytes(networkToBytes(net), "mem", { backend: "ts" });
- * console.log(copy.sizes); // [ 4, 3, 2 ]
+ * console.log(copy.spec); // dense(3) relu dense(2)
  * ```
  */
 export function networkToBytes(network: Network): Uint8Array {

@@ -18,6 +18,8 @@ export class Activation extends Layer {
   #y: Float32Array = new Float32Array(0);
 
   /**
+   * Creates the layer.
+   *
    * @param kernels Backend.
    * @param inputShape Per-sample shape (unchanged).
    * @param activation The function.
@@ -38,12 +40,14 @@ export class Activation extends Layer {
     return this.inputShape;
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
     if (this.grow(rows)) this.#y = this.kernels.allocate(rows * this.inputSize);
     this.kernels.activationForward(this.#y, x, rows * this.inputSize, this.#code);
     return this.#y;
   }
 
+  /** See {@link Layer.backward}. */
   backward(dy: Float32Array, rows: number): Float32Array {
     this.kernels.activationBackward(dy, this.#y, rows * this.inputSize, this.#code);
     return dy;

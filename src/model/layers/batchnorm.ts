@@ -24,7 +24,9 @@ export class BatchNorm extends Layer {
   readonly token = "batchnorm";
   /** Normalized features (channels). */
   readonly features: number;
+  /** Trainable parameters. */
   override readonly paramCount: number;
+  /** Non-trainable state values. */
   override readonly stateCount: number;
   #gammaBeta: Float32Array = new Float32Array(0);
   #gradGammaBeta: Float32Array = new Float32Array(0);
@@ -35,6 +37,8 @@ export class BatchNorm extends Layer {
   #dx: Float32Array = new Float32Array(0);
 
   /**
+   * Creates the layer.
+   *
    * @param kernels Backend.
    * @param inputShape Per-sample shape; its last axis is normalized.
    */
@@ -50,6 +54,7 @@ export class BatchNorm extends Layer {
     return this.inputShape;
   }
 
+  /** See {@link Layer.bind}. */
   override bind(params: Float32Array, grads: Float32Array, state: Float32Array): void {
     this.#gammaBeta = params.subarray(0, 2 * this.features);
     this.#gradGammaBeta = grads.subarray(0, 2 * this.features);
@@ -57,12 +62,14 @@ export class BatchNorm extends Layer {
     this.#invStd = this.kernels.allocate(this.features);
   }
 
+  /** See {@link Layer.initialize}. */
   override initialize(): void {
     const c = this.features;
     this.#gammaBeta.fill(1, 0, c).fill(0, c);
     this.#running.fill(0, 0, c).fill(1, c);
   }
 
+  /** See {@link Layer.tensors}. */
   override tensors(): LayerTensor[] {
     const c = this.features, p = this.#gammaBeta, s = this.#running;
     return [
@@ -73,6 +80,7 @@ export class BatchNorm extends Layer {
     ];
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number, training: boolean): Float32Array {
     if (this.grow(rows)) {
       this.#y = this.kernels.allocate(rows * this.inputSize);
@@ -96,6 +104,7 @@ export class BatchNorm extends Layer {
     return this.#y;
   }
 
+  /** See {@link Layer.backward}. */
   backward(
     dy: Float32Array,
     rows: number,

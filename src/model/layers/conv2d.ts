@@ -74,7 +74,9 @@ export class Conv2d extends Layer {
   readonly padding: number;
   /** Fused activation. */
   readonly activation: ActivationName;
+  /** Trainable parameters. */
   override readonly paramCount: number;
+  /** Per-sample output shape. */
   readonly outputShape: Shape;
   readonly #code: number;
   readonly #fieldSize: number;
@@ -89,6 +91,8 @@ export class Conv2d extends Layer {
   #dx: Float32Array = new Float32Array(0);
 
   /**
+   * Creates the layer.
+   *
    * @param kernels Backend.
    * @param inputShape `[height, width, channels]`.
    * @param options Filters, window, stride, padding, activation.
@@ -120,6 +124,7 @@ export class Conv2d extends Layer {
     return `conv(${this.filters},${this.kernelSize}${extra})`;
   }
 
+  /** See {@link Layer.bind}. */
   override bind(params: Float32Array, grads: Float32Array): void {
     const w = this.filters * this.#fieldSize;
     this.#weight = params.subarray(0, w);
@@ -128,10 +133,12 @@ export class Conv2d extends Layer {
     this.#gradBias = grads.subarray(w, w + this.filters);
   }
 
+  /** See {@link Layer.initialize}. */
   override initialize(init: InitName, random: Random): void {
     initializeLayer(init, this.#weight, this.#bias, this.#fieldSize, random);
   }
 
+  /** See {@link Layer.tensors}. */
   override tensors(): LayerTensor[] {
     const k = this.kernelSize;
     return [
@@ -140,6 +147,7 @@ export class Conv2d extends Layer {
     ];
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
     const k = this.kernels;
     if (this.grow(rows)) {
@@ -168,6 +176,7 @@ export class Conv2d extends Layer {
     return this.#y;
   }
 
+  /** See {@link Layer.backward}. */
   backward(
     dy: Float32Array,
     rows: number,

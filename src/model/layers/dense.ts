@@ -18,6 +18,7 @@ export class Dense extends Layer {
   readonly units: number;
   /** Activation fused into the layer (`"identity"` for none). */
   readonly activation: ActivationName;
+  /** Trainable parameters. */
   override readonly paramCount: number;
   readonly #code: number;
   #weight: Float32Array = new Float32Array(0);
@@ -29,6 +30,8 @@ export class Dense extends Layer {
   #dx: Float32Array = new Float32Array(0);
 
   /**
+   * Creates the layer.
+   *
    * @param kernels Backend.
    * @param inputShape Per-sample input shape.
    * @param units Output width.
@@ -67,6 +70,7 @@ export class Dense extends Layer {
     return this.#bias;
   }
 
+  /** See {@link Layer.bind}. */
   override bind(params: Float32Array, grads: Float32Array): void {
     const w = this.units * this.inputSize;
     this.#weight = params.subarray(0, w);
@@ -75,10 +79,12 @@ export class Dense extends Layer {
     this.#gradBias = grads.subarray(w, w + this.units);
   }
 
+  /** See {@link Layer.initialize}. */
   override initialize(init: InitName, random: Random): void {
     initializeLayer(init, this.#weight, this.#bias, this.inputSize, random);
   }
 
+  /** See {@link Layer.tensors}. */
   override tensors(): LayerTensor[] {
     return [
       { name: "weight", shape: [this.units, this.inputSize], data: this.#weight },
@@ -86,6 +92,7 @@ export class Dense extends Layer {
     ];
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
     if (this.grow(rows)) {
       this.#y = this.kernels.allocate(rows * this.units);
@@ -98,6 +105,7 @@ export class Dense extends Layer {
     return y;
   }
 
+  /** See {@link Layer.backward}. */
   backward(
     dy: Float32Array,
     rows: number,

@@ -24,6 +24,8 @@ export class Dropout extends Layer {
   #mask: Float32Array = new Float32Array(0);
 
   /**
+   * Creates the layer.
+   *
    * @param kernels Backend.
    * @param inputShape Per-sample shape (unchanged).
    * @param rate Drop probability in [0, 1).
@@ -45,6 +47,7 @@ export class Dropout extends Layer {
     return this.inputShape;
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number, training: boolean): Float32Array {
     if (!training || this.rate === 0) return x;
     if (this.grow(rows)) {
@@ -66,6 +69,7 @@ export class Dropout extends Layer {
     return this.#y;
   }
 
+  /** See {@link Layer.backward}. */
   backward(dy: Float32Array, rows: number): Float32Array {
     if (this.rate === 0) return dy;
     const n = rows * this.inputSize;

@@ -19,10 +19,12 @@ export class Flatten extends Layer {
     return [sizeOf(this.inputShape)];
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array): Float32Array {
     return x;
   }
 
+  /** See {@link Layer.backward}. */
   backward(dy: Float32Array): Float32Array {
     return dy;
   }

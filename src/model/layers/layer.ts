@@ -62,6 +62,8 @@ export abstract class Layer {
   #capacity = 0;
 
   /**
+   * Creates the layer.
+   *
    * @param kernels The compute backend.
    * @param inputShape Per-sample input shape.
    */

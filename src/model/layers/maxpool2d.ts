@@ -17,6 +17,7 @@ export class MaxPool2d extends Layer {
   readonly size: number;
   /** Stride (default: the window size). */
   readonly stride: number;
+  /** Per-sample output shape. */
   readonly outputShape: Shape;
   #geom: Int32Array = new Int32Array(9);
   #y: Float32Array = new Float32Array(0);
@@ -24,6 +25,8 @@ export class MaxPool2d extends Layer {
   #dx: Float32Array = new Float32Array(0);
 
   /**
+   * Creates the layer.
+   *
    * @param kernels Backend.
    * @param inputShape `[height, width, channels]`.
    * @param size Window size.
@@ -48,6 +51,7 @@ export class MaxPool2d extends Layer {
     return `maxpool(${this.size}${this.stride !== this.size ? `,stride=${this.stride}` : ""})`;
   }
 
+  /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
     if (this.grow(rows)) {
       this.#y = this.kernels.allocate(rows * this.outputSize);
@@ -59,6 +63,7 @@ export class MaxPool2d extends Layer {
     return this.#y;
   }
 
+  /** See {@link Layer.backward}. */
   backward(
     dy: Float32Array,
     rows: number,

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type ActivationName, type Kernels } from "../../kernels/kernels.ts";
+import type { ActivationName, Kernels } from "../../kernels/kernels.ts";
 import { Activation } from "./activation.ts";
 import { BatchNorm } from "./batchnorm.ts";
 import { Conv2d } from "./conv2d.ts";
@@ -26,7 +26,11 @@ import { MaxPool2d } from "./maxpool2d.ts";
 
 /** A bad layer spec: the message names the token and what was expected. */
 export class SpecError extends RangeError {
-  /** @param message What is wrong, and where. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, and where.
+   */
   constructor(message: string) {
     super(message);
     this.name = "SpecError";
