@@ -7,6 +7,7 @@ import type { Io } from "../src/cli/_io.ts";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
 import { skipRealMnist } from "./_mnist.ts";
+import { backends } from "./_backends.ts";
 
 function capture(): Io & { stdout: string; stderr: string } {
   const io = {
@@ -33,6 +34,54 @@ Deno.test("train: an unknown flag or a bad value prints one error line and usage
     equal(io.stdout, "");
   }
 });
+
+Deno.test("train: a bad --layers spec or --preset is one error line naming the token, exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--layers", "conv(32) relu dense(10)"],
+      /^error: --layers: Layer spec token 1 "conv\(32\)": expected 2 to 4/,
+    ],
+    [
+      ["--layers", "dense(64) gelu dense(10)"],
+      /^error: --layers: Layer spec token 2 "gelu": unknown layer/,
+    ],
+    [["--layers", "dense(10)", "--sizes", "784,10"], /^error: --layers replaces --sizes/],
+    [["--preset", "resnet"], /^error: .*preset.*resnet/],
+  ];
+  for (const [args, pattern] of cases) {
+    const io = capture();
+    equal(await train(args, io), 2, args.join(" "));
+    match(io.stderr, pattern);
+    equal(io.stderr.split("\n")[1], "", "one error line, then the usage");
+  }
+});
+
+for (const { name, ignore } of backends) {
+  Deno.test({
+    name: `${name}: train --layers trains a CNN that evaluate reloads with the same accuracy`,
+    ignore: ignore || skipRealMnist,
+    async fn(): Promise<void> {
+      const dir = await Deno.makeTempDir();
+      try {
+        const out = `${dir}/cnn.safetensors`;
+        const spec = "conv(4,3,pad=1) relu maxpool(2) batchnorm flatten dropout(0.2) dense(10)";
+        const io = capture();
+        const args = ["--layers", spec, "--optimizer", "adam", "--lr", "0.003", "--epochs", "1"];
+        equal(await train([...args, "--limit", "1000", "--out", out, "--backend", name], io), 0);
+        const escaped = spec.replace(/[()]/g, "\\$&");
+        match(io.stdout, new RegExp(`model: ${escaped}, 7898 parameters`));
+        const accuracy = io.stdout.match(/test accuracy (\d+\.\d\d)%/)![1];
+        ok(Number(accuracy) > 60, `accuracy ${accuracy}% after 1000 samples`);
+        const io2 = capture();
+        equal(await evaluate(["--model", out, "--backend", name], io2), 0);
+        match(io2.stdout, new RegExp(`test accuracy ${accuracy.replace(".", "\\.")}%`));
+        match(io2.stdout, new RegExp(`model: .*\\(${escaped}\\)`));
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
 
 Deno.test("train and evaluate --help print usage and exit 0", async () => {
   for (const [command, name] of [[train, "train"], [evaluate, "evaluate"]] as const) {
