@@ -101,5 +101,5 @@ export {
 } from "./src/data/batcher.ts";
 export type { ActivationName, BackendName, ConvGeometry, Kernels } from "./src/kernels/kernels.ts";
 export { type BackendChoice, type KernelSelection, selectKernels } from "./src/kernels/select.ts";
-export { TsKernels } from "./src/kernels/ts_kernels.ts";
+export { createTsKernels } from "./src/kernels/ts_kernels.ts";
 export { Random } from "./src/random.ts";

@@ -2,7 +2,7 @@
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { loadNativeKernels } from "../src/kernels/native_kernels.ts";
-import { TsKernels } from "../src/kernels/ts_kernels.ts";
+import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 
 const native = loadNativeKernels();
 
@@ -11,7 +11,7 @@ export const nativeKernels: Kernels | undefined = native.kernels;
 
 /** Backends to test, each with `ignore` set when unavailable (skips show up visibly). */
 export const backends: { name: string; kernels: Kernels | undefined; ignore: boolean }[] = [
-  { name: "ts", kernels: new TsKernels(), ignore: false },
+  { name: "ts", kernels: createTsKernels(), ignore: false },
   { name: "native", kernels: nativeKernels, ignore: !nativeKernels },
 ];
 

@@ -11,7 +11,7 @@ import {
 import { CsvFormatError, parseDigitCsv, readDigitCsv } from "../src/data/csv.ts";
 import { splitDataset, subset } from "../src/data/dataset.ts";
 import { Batcher, pixelStatistics } from "../src/data/batcher.ts";
-import { TsKernels } from "../src/kernels/ts_kernels.ts";
+import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 
 const dir = new URL("./testdata/", import.meta.url).pathname;
 const read = (name: string): Uint8Array => Deno.readFileSync(dir + name);
@@ -136,7 +136,7 @@ Deno.test("Batcher covers every sample once per epoch and reshuffles determinist
   };
   const orders: number[][] = [];
   for (const seed of [4, 4]) {
-    const b = new Batcher(data, new TsKernels(), {
+    const b = new Batcher(data, createTsKernels(), {
       batchSize: 10,
       seed,
       preprocessing: { mean: 0, std: 1 },
@@ -156,10 +156,10 @@ Deno.test("Batcher covers every sample once per epoch and reshuffles determinist
   deepEqual(orders[0], orders[2]);
   deepEqual(orders[1], orders[3]);
   throws(
-    () => new Batcher({ ...data, labels: null }, new TsKernels(), { batchSize: 1 }),
+    () => new Batcher({ ...data, labels: null }, createTsKernels(), { batchSize: 1 }),
     TypeError,
   );
-  throws(() => new Batcher(data, new TsKernels(), { batchSize: 0 }), RangeError);
+  throws(() => new Batcher(data, createTsKernels(), { batchSize: 0 }), RangeError);
 });
 
 Deno.test("pixelStatistics() gives the mean and std of scaled pixels", () => {

@@ -7,7 +7,7 @@ import { Network } from "../src/model/network.ts";
 import { createOptimizer } from "../src/model/optimizers.ts";
 import { Dropout } from "../src/model/layers/dropout.ts";
 import { convGeometry } from "../src/model/layers/conv2d.ts";
-import { TsKernels } from "../src/kernels/ts_kernels.ts";
+import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 import { referenceKernels as ref } from "./_reference_kernels.ts";
 import { assertClose, backends, maxDiff, nativeKernels, randomFloats } from "./_backends.ts";
 
@@ -197,7 +197,7 @@ Deno.test({
     const spec =
       "conv(8,5,pad=2) relu maxpool(2) conv(8,3) batchnorm relu flatten dropout(0.3) dense(10)";
     const losses: number[][] = [];
-    for (const kernels of [new TsKernels(), nativeKernels!]) {
+    for (const kernels of [createTsKernels(), nativeKernels!]) {
       const net = Network.fromSpec(spec, { inputShape: [12, 12, 1], seed: 2, backend: kernels });
       const adam = createOptimizer({ type: "adam", learningRate: 1e-3 });
       const run: number[] = [];

@@ -5,7 +5,7 @@ import { Batcher } from "../src/data/batcher.ts";
 import { loadMnist } from "../src/data/mnist.ts";
 import { Network } from "../src/model/network.ts";
 import { createOptimizer, type OptimizerName } from "../src/model/optimizers.ts";
-import { TsKernels } from "../src/kernels/ts_kernels.ts";
+import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 import { nativeKernels } from "./_backends.ts";
 import { skipRealMnist } from "./_mnist.ts";
 
@@ -30,7 +30,7 @@ for (const [optimizer, steps, tolerance] of CASES) {
     async fn(): Promise<void> {
       const { train } = await loadMnist({ download: false });
       const losses: number[][] = [];
-      for (const kernels of [new TsKernels(), nativeKernels!]) {
+      for (const kernels of [createTsKernels(), nativeKernels!]) {
         const net = new Network({ sizes: [784, 64, 32, 10], seed: 5, backend: kernels });
         const opt = createOptimizer({
           type: optimizer,

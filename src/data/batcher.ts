@@ -91,10 +91,10 @@ export interface BatcherOptions {
  * @example Two batches from three samples
  * ```ts
  * import { Batcher } from "./batcher.ts";
- * import { TsKernels } from "../kernels/ts_kernels.ts";
+ * import { createTsKernels } from "../kernels/ts_kernels.ts";
  * const data = { images: new Uint8Array([0, 255, 51]), labels: new Uint8Array([1, 2, 3]),
  *   count: 3, rows: 1, cols: 1 };
- * const batcher = new Batcher(data, new TsKernels(), { batchSize: 2, shuffle: false });
+ * const batcher = new Batcher(data, createTsKernels(), { batchSize: 2, shuffle: false });
  * batcher.startEpoch();
  * console.log(batcher.next(), batcher.input); // 2 Float32Array(2) [ 0, 1 ]
  * console.log(batcher.next(), batcher.labels[0]); // 1 3

@@ -6,7 +6,7 @@
  */
 
 import type { BackendName, Kernels } from "./kernels.ts";
-import { TsKernels } from "./ts_kernels.ts";
+import { createTsKernels } from "./ts_kernels.ts";
 import { loadNativeKernels } from "./native_kernels.ts";
 
 /** `"auto"` picks native when available, else TS. */
@@ -44,7 +44,7 @@ export function selectKernels(choice: BackendChoice, threads?: number): KernelSe
   }
   switch (choice) {
     case "ts":
-      return { kernels: new TsKernels() };
+      return { kernels: createTsKernels() };
     case "native":
     case "auto": {
       const native = loadNativeKernels(threads);
@@ -52,7 +52,7 @@ export function selectKernels(choice: BackendChoice, threads?: number): KernelSe
       if (choice === "native") {
         throw new Error(`The native backend is unavailable: ${native.reason}`);
       }
-      return { kernels: new TsKernels(), fallbackReason: native.reason };
+      return { kernels: createTsKernels(), fallbackReason: native.reason };
     }
     default:
       throw new RangeError(

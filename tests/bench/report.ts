@@ -1,18 +1,21 @@
 // `deno task bench` report: GEMM GFLOP/s (TS, native 1 and 2 threads, and
 // OpenBLAS through the same FFI when libopenblas is installed, with our /
-// OpenBLAS ratios) and epoch seconds of 784-128-64-10 ReLU SGD, as tables.
-// Timings are best-of-runs wall clock; compare ratios, not absolute times.
+// OpenBLAS ratios), epoch seconds of 784-128-64-10 ReLU SGD, and the epoch
+// of the `--preset cnn` network next to PyTorch's (tests/bench/torch_cnn.py,
+// when Debian's python3-torch is installed), as tables. Timings are
+// best-of-runs wall clock; compare ratios, not absolute times.
 //
 //   deno task bench                 everything
-//   deno task bench --quick         GEMM table only, skip the TS epochs
+//   deno task bench --quick         skip the TS epochs and PyTorch
 
 import { parseArgs } from "node:util";
 import { loadMnist } from "../../src/data/mnist.ts";
 import type { Kernels } from "../../src/kernels/kernels.ts";
 import { loadNativeKernels } from "../../src/kernels/native_kernels.ts";
-import { TsKernels } from "../../src/kernels/ts_kernels.ts";
+import { createTsKernels } from "../../src/kernels/ts_kernels.ts";
 import { Network } from "../../src/model/network.ts";
 import { fit } from "../../src/train/fit.ts";
+import { PRESETS } from "../../src/train/presets.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -123,7 +126,7 @@ const shapes: [string, boolean, boolean, number, number, number][] = [
 ];
 
 const native = loadNativeKernels(1).kernels;
-const ts = new TsKernels();
+const ts = createTsKernels();
 const fmt = (x: number | undefined, digits = 1): string =>
   x === undefined ? "-" : x.toFixed(digits);
 const table = (header: string[], rows: string[][]): void => {
@@ -160,7 +163,7 @@ const results = shapes.map(([name, ta, tb, m, n, k]) => {
 loadNativeKernels(1); // stop our workers spinning before OpenBLAS runs
 // Debian's OpenBLAS does not recognise some virtual CPU models and falls back
 // to a slow generic kernel; name the core so the comparison is with its best.
-if (native?.isa === "AVX-512" && !Deno.env.get("OPENBLAS_CORETYPE")) {
+if (native?.description.includes("AVX-512") && !Deno.env.get("OPENBLAS_CORETYPE")) {
   Deno.env.set("OPENBLAS_CORETYPE", "SKYLAKEX");
 }
 const blas = openBlas();
@@ -216,3 +219,40 @@ for (const batch of [64, 1]) {
   epochRows.push(row);
 }
 table(["workload", "TS", "native 1T", "native 2T"], epochRows);
+
+console.log(`\n## Epoch seconds, --preset cnn (${PRESETS.cnn.layers}), Adam, batch 64\n`);
+const cnnEpoch = (threads: number): number => {
+  const net = Network.fromSpec(PRESETS.cnn.layers!, { seed: 1, backend: "native", threads });
+  const h = fit(net, train, { epochs: 1, optimizer: "adam", learningRate: 1e-3 });
+  return h.epochs[0].seconds;
+};
+const torchEpoch = async (threads: number): Promise<string> => {
+  if (values.quick) return "-";
+  try {
+    const script = new URL("./torch_cnn.py", import.meta.url).pathname;
+    const { code, stdout } = await new Deno.Command("/usr/bin/python3", {
+      args: [script, "--threads", String(threads)],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const m = new TextDecoder().decode(stdout).match(/epoch 1 (\d+\.\d+)s/);
+    return code === 0 && m ? m[1] : "-";
+  } catch {
+    return "-";
+  }
+};
+const cnnRows: string[][] = [];
+for (const threads of [1, 2]) {
+  const ours = native ? cnnEpoch(threads) : undefined;
+  const torch = await torchEpoch(threads);
+  cnnRows.push([
+    `${threads} thread${threads > 1 ? "s" : ""}`,
+    fmt(ours, 2),
+    torch,
+    ours && torch !== "-" ? fmt(Number(torch) / ours, 2) : "-",
+  ]);
+}
+table(["threads", "mnist-dnn native", "PyTorch CPU", "PyTorch / ours"], cnnRows);
+if (cnnRows.every((r) => r[2] === "-") && !values.quick) {
+  console.log("\n(PyTorch not found: `apt-get install python3-torch` adds its column)");
+}

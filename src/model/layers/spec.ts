@@ -163,8 +163,8 @@ function parseToken(token: string, index: number): LayerSpec {
  * @example
  * ```ts
  * import { buildLayers, parseSpec } from "./spec.ts";
- * import { TsKernels } from "../../kernels/ts_kernels.ts";
- * const layers = buildLayers(parseSpec("conv(8,3) relu maxpool(2) flatten dense(10)"), [28, 28, 1], new TsKernels(), 1);
+ * import { createTsKernels } from "../../kernels/ts_kernels.ts";
+ * const layers = buildLayers(parseSpec("conv(8,3) relu maxpool(2) flatten dense(10)"), [28, 28, 1], createTsKernels(), 1);
  * console.log(layers.map((l) => l.outputShape.join("x")).join(" ")); // 26x26x8 13x13x8 1352 10
  * ```
  */

@@ -1,0 +1,89 @@
+// The checking wrapper every backend is served through: one check per
+// Kernels operation (the functions of _check.ts and _check_layers.ts), run
+// once per call before the backend's own code, so no backend repeats them
+// and none can be reached unchecked through selectKernels.
+
+import {
+  checkActivationOp,
+  checkBiasActivation,
+  checkDim,
+  checkGather,
+  checkGemm,
+  checkLength,
+  checkMatrix,
+  checkSoftmaxCrossEntropy,
+  checkStep,
+} from "./_check.ts";
+import {
+  checkBatchNormBackward,
+  checkBatchNormForward,
+  checkDropout,
+  checkIm2col,
+  checkMaxPoolBackward,
+  checkMaxPoolForward,
+} from "./_check_layers.ts";
+import { checkMlpSamples } from "./_mlp_samples.ts";
+import type { Kernels } from "./kernels.ts";
+
+/** The operations of a backend (everything but its identity). */
+type Op = Exclude<keyof Kernels, "name" | "description" | "threads">;
+
+/** For each operation, a function that throws on bad arguments. */
+const CHECKS: { [K in Op]-?: (...args: Parameters<NonNullable<Kernels[K]>>) => void } = {
+  allocate: (length) => checkDim("allocate", "length", length),
+  gemm: (_ta, _tb, m, n, k, _alpha, a, b, _beta, c) => checkGemm(m, n, k, a, b, c),
+  biasActivationForward: checkBiasActivation,
+  activationForward: (y, x, n, act) => checkActivationOp("activationForward", y, x, n, act),
+  activationBackward: (g, out, n, act) => checkActivationOp("activationBackward", g, out, n, act),
+  softmaxCrossEntropy: (logits, labels, grad, rows, cols, _scale, stats) =>
+    checkSoftmaxCrossEntropy(logits, labels, grad, rows, cols, stats),
+  softmax: (x, rows, cols) => checkMatrix("softmax", "x", x, rows, cols),
+  columnSums(out, x, rows, cols): void {
+    checkMatrix("columnSums", "x", x, rows, cols);
+    checkLength("columnSums", "out", out, cols);
+  },
+  multiply: (out, a, b, n) => checkStep("multiply", n, { out, a, b }),
+  im2col: (col, x, geom) => checkIm2col("im2col", col, x, geom),
+  col2im: (dx, col, geom) => checkIm2col("col2im", col, dx, geom),
+  maxPoolForward: checkMaxPoolForward,
+  maxPoolBackward: checkMaxPoolBackward,
+  batchNormForward: checkBatchNormForward,
+  batchNormBackward: checkBatchNormBackward,
+  dropoutForward: checkDropout,
+  sgdStep: (params, grads, n) => checkStep("sgdStep", n, { params, grads }),
+  momentumStep: (params, grads, velocity, n) =>
+    checkStep("momentumStep", n, { params, grads, velocity }),
+  adamStep: (params, grads, m, v, n) => checkStep("adamStep", n, { params, grads, m, v }),
+  gatherBatch: checkGather,
+  mlpSgdSamples: (params, work, sizes, layers, inputs, labels, count, act, _lr, stats) =>
+    checkMlpSamples(params, work, sizes, layers, inputs, labels, count, act, stats),
+};
+
+/**
+ * Wraps a backend so that every operation checks its arguments first: a
+ * wrong element type is a TypeError and a wrong size a RangeError, before
+ * the backend (and for native, C) touches any memory.
+ */
+export function withChecks(raw: Kernels): Kernels {
+  const checked = {
+    get name() {
+      return raw.name;
+    },
+    get description() {
+      return raw.description;
+    },
+    get threads() {
+      return raw.threads;
+    },
+  } as Record<string, unknown>;
+  for (const op of Object.keys(CHECKS) as Op[]) {
+    const run = raw[op] as ((...args: unknown[]) => unknown) | undefined;
+    if (!run) continue; // an optional fast path this backend lacks
+    const check = CHECKS[op] as (...args: unknown[]) => void;
+    checked[op] = (...args: unknown[]): unknown => {
+      check(...args);
+      return run.apply(raw, args);
+    };
+  }
+  return checked as unknown as Kernels;
+}
