@@ -3,7 +3,7 @@
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
-import { dropoutForwardTs } from "../src/kernels/_dropout.ts";
+import { TS_DROPOUT } from "../src/kernels/_dropout.ts";
 
 function activate(z: number, code: number): number {
   switch (code) {
@@ -239,5 +239,5 @@ export const referenceKernels: Kernels = {
   },
   // The mask is the generator's definition (shared with the TS backend);
   // native parity with it is what the tests check.
-  dropoutForward: dropoutForwardTs,
+  dropoutForward: TS_DROPOUT.dropoutForward,
 };

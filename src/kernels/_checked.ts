@@ -14,22 +14,12 @@ import {
   checkSoftmaxCrossEntropy,
   checkStep,
 } from "./_check.ts";
-import {
-  checkBatchNormBackward,
-  checkBatchNormForward,
-  checkDropout,
-  checkIm2col,
-  checkMaxPoolBackward,
-  checkMaxPoolForward,
-} from "./_check_layers.ts";
+import { checkIm2col, LAYER_CHECKS } from "./_check_layers.ts";
 import { checkMlpSamples } from "./_mlp_samples.ts";
-import type { Kernels } from "./kernels.ts";
-
-/** The operations of a backend (everything but its identity). */
-type Op = Exclude<keyof Kernels, "name" | "description" | "threads">;
+import type { KernelCheck, KernelOp as Op, Kernels } from "./kernels.ts";
 
 /** For each operation, a function that throws on bad arguments. */
-const CHECKS: { [K in Op]-?: (...args: Parameters<NonNullable<Kernels[K]>>) => void } = {
+const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
   allocate: (length) => checkDim("allocate", "length", length),
   gemm: (_ta, _tb, m, n, k, _alpha, a, b, _beta, c) => checkGemm(m, n, k, a, b, c),
   biasActivationForward: checkBiasActivation,
@@ -45,11 +35,7 @@ const CHECKS: { [K in Op]-?: (...args: Parameters<NonNullable<Kernels[K]>>) => v
   multiply: (out, a, b, n) => checkStep("multiply", n, { out, a, b }),
   im2col: (col, x, geom) => checkIm2col("im2col", col, x, geom),
   col2im: (dx, col, geom) => checkIm2col("col2im", col, dx, geom),
-  maxPoolForward: checkMaxPoolForward,
-  maxPoolBackward: checkMaxPoolBackward,
-  batchNormForward: checkBatchNormForward,
-  batchNormBackward: checkBatchNormBackward,
-  dropoutForward: checkDropout,
+  ...LAYER_CHECKS,
   sgdStep: (params, grads, n) => checkStep("sgdStep", n, { params, grads }),
   momentumStep: (params, grads, velocity, n) =>
     checkStep("momentumStep", n, { params, grads, velocity }),

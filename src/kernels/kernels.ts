@@ -46,6 +46,14 @@ export const LEAKY_RELU_SLOPE = 0.01;
  */
 export type ConvGeometry = Int32Array;
 
+/** The names of the operations of {@link Kernels} (everything but a backend's identity). */
+export type KernelOp = Exclude<keyof Kernels, "name" | "description" | "threads">;
+
+/** A function that throws on bad arguments of the operation `K`. */
+export type KernelCheck<K extends KernelOp> = (
+  ...args: Parameters<NonNullable<Kernels[K]>>
+) => void;
+
 /** Backend names: `ts` (portable) or `native` (the C library via FFI). */
 export type BackendName = "ts" | "native";
 

@@ -8,11 +8,11 @@
  */
 
 import { withChecks } from "./_checked.ts";
-import { dropoutForwardTs } from "./_dropout.ts";
+import { TS_DROPOUT } from "./_dropout.ts";
 import { type Kernels, LEAKY_RELU_SLOPE } from "./kernels.ts";
 import { gemmTs } from "./ts_gemm.ts";
-import { col2imTs, im2colTs, maxPoolBackwardTs, maxPoolForwardTs } from "./ts_conv.ts";
-import { batchNormBackwardTs, batchNormForwardTs } from "./ts_norm.ts";
+import { TS_CONV } from "./ts_conv.ts";
+import { TS_NORM } from "./ts_norm.ts";
 
 /** Activation functions by code (`ACTIVATION_CODES`), as native/nn.c. */
 const ACTIVATIONS: readonly ((z: number) => number)[] = [
@@ -116,13 +116,9 @@ const TS_KERNELS: Kernels = {
   multiply(out, a, b, n): void {
     for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
   },
-  im2col: im2colTs,
-  col2im: col2imTs,
-  maxPoolForward: maxPoolForwardTs,
-  maxPoolBackward: maxPoolBackwardTs,
-  batchNormForward: batchNormForwardTs,
-  batchNormBackward: batchNormBackwardTs,
-  dropoutForward: dropoutForwardTs,
+  ...TS_CONV,
+  ...TS_NORM,
+  ...TS_DROPOUT,
   sgdStep(params, grads, n, lr, weightDecay): void {
     for (let i = 0; i < n; i++) params[i] -= lr * (grads[i] + weightDecay * params[i]);
   },
