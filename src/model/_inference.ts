@@ -4,8 +4,23 @@
 
 import type { Dataset } from "../data/dataset.ts";
 import { affineOf } from "../data/batcher.ts";
-import type { Network } from "./network.ts";
+import type { Kernels } from "../kernels/kernels.ts";
+import type { Preprocessing } from "../data/batcher.ts";
 import { bytesOf, checkImages, type Images } from "./_inputs.ts";
+
+/** What inference needs of a network (`Network` is one). */
+export interface InferenceModel {
+  /** Values per sample. */
+  readonly inputSize: number;
+  /** Classes. */
+  readonly outputSize: number;
+  /** Backend. */
+  readonly kernels: Kernels;
+  /** Applied to byte inputs. */
+  readonly preprocessing: Preprocessing;
+  /** Logits of `rows` float samples (evaluation mode). */
+  forward(x: Float32Array, rows: number): Float32Array;
+}
 
 /** Result of `Network.evaluate`. */
 export interface Evaluation {
@@ -26,7 +41,7 @@ const CHUNK_ROWS = 500;
  * `labels`, the chunk's labels into `chunkLabels`).
  */
 function forEachChunk(
-  network: Network,
+  network: InferenceModel,
   input: Images,
   visit: (logits: Float32Array, start: number, rows: number, chunkLabels: Int32Array) => void,
   labels?: Uint8Array,
@@ -66,7 +81,7 @@ function forEachChunk(
 }
 
 /** Throws unless `input` is an accepted array of whole samples. */
-function checkInput(network: Network, input: Images): void {
+function checkInput(network: InferenceModel, input: Images): void {
   checkImages(input);
   const width = network.inputSize;
   if (input.length % width !== 0) {
@@ -84,7 +99,7 @@ function argmax(values: Float32Array, offset: number, n: number): number {
 }
 
 /** See `Network.predictProba`. */
-export function predictProba(network: Network, input: Images): Float32Array {
+export function predictProba(network: InferenceModel, input: Images): Float32Array {
   checkInput(network, input);
   const classes = network.outputSize;
   const out = new Float32Array((input.length / network.inputSize) * classes);
@@ -97,7 +112,7 @@ export function predictProba(network: Network, input: Images): Float32Array {
 }
 
 /** See `Network.predict`. */
-export function predict(network: Network, input: Images): Int32Array {
+export function predict(network: InferenceModel, input: Images): Int32Array {
   checkInput(network, input);
   const classes = network.outputSize;
   const out = new Int32Array(input.length / network.inputSize);
@@ -108,7 +123,7 @@ export function predict(network: Network, input: Images): Int32Array {
 }
 
 /** See `Network.evaluate`. */
-export function evaluate(network: Network, data: Dataset): Evaluation {
+export function evaluate(network: InferenceModel, data: Dataset): Evaluation {
   const labels = data.labels;
   if (!labels) throw new TypeError("Cannot evaluate on an unlabelled dataset");
   const width = network.inputSize;

@@ -8,55 +8,24 @@
 
 import type { Dataset } from "../data/dataset.ts";
 import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/batcher.ts";
-import { ACTIVATION_CODES, type ActivationName, type Kernels } from "../kernels/kernels.ts";
-import { type BackendChoice, selectKernels } from "../kernels/select.ts";
+import { ACTIVATION_CODES, type Kernels } from "../kernels/kernels.ts";
+import { selectKernels } from "../kernels/select.ts";
 import { mlpWorkSize } from "../kernels/_mlp_samples.ts";
 import { Random } from "../random.ts";
-import { INIT_NAMES, type InitName } from "./initializers.ts";
+import { INIT_NAMES } from "./initializers.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { evaluate, type Evaluation, predict, predictProba } from "./_inference.ts";
 import { type Images, type Labels, toFloatImages, toInt32Labels } from "./_inputs.ts";
 import { Dense } from "./layers/dense.ts";
 import type { GradientTarget, Layer, Shape } from "./layers/layer.ts";
-import { buildLayers, mlpSpec, parseSpec, specToken } from "./layers/spec.ts";
+import { buildLayers, parseSpec, specToken } from "./layers/spec.ts";
+import { architecture, type NetworkOptions } from "./_architecture.ts";
 import { type NetworkSummary, summarize } from "./_summary.ts";
 
 export type { Evaluation } from "./_inference.ts";
+export { ACTIVATION_NAMES, MNIST_SHAPE, type NetworkOptions } from "./_architecture.ts";
 export type { Images, Labels } from "./_inputs.ts";
 export type { NetworkSummary } from "./_summary.ts";
-
-/** Hidden-layer activations a network may use. */
-export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze([
-  "relu",
-  "sigmoid",
-  "tanh",
-  "leaky-relu",
-]);
-
-/** Per-sample input shape of spec networks when none is given: MNIST's. */
-export const MNIST_SHAPE: Shape = Object.freeze([28, 28, 1]);
-
-/** Options of a new {@link Network}: either `sizes` (a dense stack) or `layers` (a spec). */
-export interface NetworkOptions {
-  /** Dense-stack shorthand: layer widths from input to output, e.g. `[784, 128, 64, 10]`. */
-  sizes?: readonly number[];
-  /** Hidden-layer activation of a `sizes` network. Default `"relu"`. */
-  activation?: ActivationName;
-  /** A layer spec, e.g. `"conv(32,5,pad=2) relu maxpool(2) flatten dense(10)"`. */
-  layers?: string;
-  /** Per-sample input shape of a `layers` network. Default `[28, 28, 1]`. */
-  inputShape?: Shape;
-  /** Weight initializer. Default `"he"`. */
-  init?: InitName;
-  /** Seed of the initial weights and dropout masks. Default `1`. */
-  seed?: number;
-  /** Compute backend or its name. Default `"auto"` (native when built). */
-  backend?: BackendChoice | Kernels;
-  /** Threads for the native backend. Default: all cores. */
-  threads?: number;
-  /** Pixel preprocessing used on byte inputs. Default [0, 1] scaling. */
-  preprocessing?: Preprocessing;
-}
 
 /**
  * A neural-network classifier: layers, then softmax + cross-entropy.
@@ -446,40 +415,4 @@ export class Network {
   evaluate(data: Dataset): Evaluation {
     return evaluate(this, data);
   }
-}
-
-/** The spec and input shape of a network's options. */
-function architecture(options: NetworkOptions): { spec: string; inputShape: Shape } {
-  if (options.layers !== undefined) {
-    if (options.sizes !== undefined) {
-      throw new TypeError("Give either `sizes` or `layers` for a Network, not both");
-    }
-    const inputShape = options.inputShape ?? MNIST_SHAPE;
-    if (
-      !Array.isArray(inputShape) || inputShape.length < 1 || inputShape.length > 3 ||
-      !inputShape.every((s) => Number.isInteger(s) && s > 0)
-    ) {
-      throw new RangeError(
-        `Network inputShape must be [features] or [height, width, channels] of positive ` +
-          `integers, got ${JSON.stringify(inputShape)}`,
-      );
-    }
-    return {
-      spec: options.layers,
-      inputShape: inputShape.length === 2 ? [...inputShape, 1] : inputShape,
-    };
-  }
-  const sizes = [...(options.sizes ?? [])];
-  if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) {
-    throw new RangeError(
-      `Network sizes must be at least two positive integers, got [${sizes.join(", ")}]`,
-    );
-  }
-  const activation = options.activation ?? "relu";
-  if (!ACTIVATION_NAMES.includes(activation)) {
-    throw new RangeError(
-      `Unknown activation "${activation}" (expected one of ${ACTIVATION_NAMES.join(", ")})`,
-    );
-  }
-  return { spec: mlpSpec(sizes, activation), inputShape: [sizes[0]] };
 }
