@@ -80,7 +80,8 @@ export class Conv2d extends Layer {
   readonly outputShape: Shape;
   readonly #code: number;
   readonly #fieldSize: number;
-  #geom: Int32Array = new Int32Array(9);
+  /** The kernels' geometry; its batch entry is set per call. */
+  readonly #geom: Int32Array;
   #weight: Float32Array = new Float32Array(0);
   #bias: Float32Array = new Float32Array(0);
   #gradWeight: Float32Array = new Float32Array(0);
@@ -112,6 +113,7 @@ export class Conv2d extends Layer {
     this.activation = options.activation ?? "identity";
     this.#code = ACTIVATION_CODES[this.activation];
     const g = convGeometry(1, inputShape, this.kernelSize, this.stride, this.padding);
+    this.#geom = g;
     this.outputShape = [g[7], g[8], this.filters];
     this.#fieldSize = this.kernelSize * this.kernelSize * inputShape[2];
     this.paramCount = this.filters * this.#fieldSize + this.filters;
@@ -157,7 +159,7 @@ export class Conv2d extends Layer {
       this.#dcol = new Float32Array(0);
       this.#dx = new Float32Array(0);
     }
-    this.#geom = convGeometry(rows, this.inputShape, this.kernelSize, this.stride, this.padding);
+    this.#geom[0] = rows;
     const positions = rows * this.outputShape[0] * this.outputShape[1];
     k.im2col(this.#col, x, this.#geom);
     k.gemm(

@@ -19,7 +19,8 @@ export class MaxPool2d extends Layer {
   readonly stride: number;
   /** Per-sample output shape. */
   readonly outputShape: Shape;
-  #geom: Int32Array = new Int32Array(9);
+  /** The kernels' geometry; its batch entry is set per call. */
+  readonly #geom: Int32Array;
   #y: Float32Array = new Float32Array(0);
   #argmax: Int32Array = new Int32Array(0);
   #dx: Float32Array = new Float32Array(0);
@@ -43,6 +44,7 @@ export class MaxPool2d extends Layer {
     this.size = size;
     this.stride = stride;
     const g = convGeometry(1, inputShape, size, stride, 0);
+    this.#geom = g;
     this.outputShape = [g[7], g[8], inputShape[2]];
   }
 
@@ -58,7 +60,7 @@ export class MaxPool2d extends Layer {
       this.#argmax = new Int32Array(rows * this.outputSize);
       this.#dx = new Float32Array(0);
     }
-    this.#geom = convGeometry(rows, this.inputShape, this.size, this.stride, 0);
+    this.#geom[0] = rows;
     this.kernels.maxPoolForward(this.#y, this.#argmax, x, this.#geom);
     return this.#y;
   }
