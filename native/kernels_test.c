@@ -256,6 +256,43 @@ static void test_maxpool(void) {
   free(x);
 }
 
+static void test_batchnorm(void) {
+  // Training output columns have mean 0 and variance 1 (gamma 1, beta 0);
+  // dx columns sum to 0 (the mean's gradient cancels); evaluation with
+  // running statistics equal to the batch's reproduces the training output.
+  enum { ROWS = 37, COLS = 300 };
+  float *x = randoms(ROWS * COLS), *dy = randoms(ROWS * COLS);
+  float *y = malloc(ROWS * COLS * sizeof(float));
+  float *xhat = malloc(ROWS * COLS * sizeof(float));
+  float *dx = malloc(ROWS * COLS * sizeof(float));
+  float *y2 = malloc(ROWS * COLS * sizeof(float));
+  float gb[2 * COLS], dgb[2 * COLS], running[2 * COLS], inv[COLS];
+  for (int j = 0; j < COLS; j++)
+    gb[j] = 1, gb[COLS + j] = 0, running[j] = 0, running[COLS + j] = 1;
+  mnd_batchnorm_forward(y, xhat, inv, x, gb, running, ROWS, COLS, 1.0f,
+                        1e-5f, 1);
+  mnd_batchnorm_backward(dx, dgb, dy, xhat, inv, gb, ROWS, COLS, 1, 0);
+  double worst = 0;
+  for (int j = 0; j < COLS; j++) {
+    double mean = 0, var = 0, dsum = 0;
+    for (int i = 0; i < ROWS; i++)
+      mean += y[i * COLS + j], dsum += dx[i * COLS + j];
+    mean /= ROWS;
+    for (int i = 0; i < ROWS; i++)
+      var += (y[i * COLS + j] - mean) * (y[i * COLS + j] - mean);
+    worst = fmax(worst, fmax(fabs(mean), fmax(fabs(var / ROWS - 1), fabs(dsum))));
+    // momentum 1: running holds the batch mean and unbiased variance.
+    running[COLS + j] *= (float)(ROWS - 1) / ROWS;
+  }
+  check(worst < 1e-3, "batchnorm normalizes columns; dx columns sum to 0",
+        worst);
+  mnd_batchnorm_forward(y2, NULL, NULL, x, gb, running, ROWS, COLS, 0.1f,
+                        1e-5f, 0);
+  double d = max_rel_diff(y2, y, ROWS * COLS);
+  check(d < 1e-4, "batchnorm evaluation with the batch statistics", d);
+  free(x), free(dy), free(y), free(xhat), free(dx), free(y2);
+}
+
 static void test_dropout(void) {
   const int n = 100000;
   float *x = randoms(n), *y = malloc(n * sizeof(float));
@@ -289,6 +326,7 @@ int main(void) {
   test_mlp_samples_match_composed_ops();
   test_conv_matches_direct();
   test_maxpool();
+  test_batchnorm();
   test_dropout();
   test_optimizers();
   mnd_set_threads(1);
