@@ -151,6 +151,18 @@ for (const { name, kernels, ignore } of backends) {
         });
       }
       throws(() => k.im2col(f, f, Int32Array.of(1, 4, 4, 1, 2, 2, 0, 3, 3)), RangeError);
+      // A subclass that lies about its length is measured by its memory.
+      class Liar extends Float32Array {
+        override get length(): number {
+          return 1 << 20;
+        }
+      }
+      throws(() => k.gemm(false, false, 4, 4, 4, 1, new Liar(2), f, 0, f), RangeError);
+      // A subclass such as Node's Buffer is accepted.
+      class Bytes extends Uint8Array {}
+      const out = new Float32Array(4);
+      k.gatherBatch(out, null, Bytes.from([1, 2, 3, 4]), null, Int32Array.of(0), 1, 4, 1, 0);
+      deepEqual(Array.from(out), [1, 2, 3, 4]);
       throws(() => k.maxPoolBackward(f, f, i32, 65, 1), RangeError);
     },
   });

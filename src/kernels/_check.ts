@@ -16,6 +16,15 @@ export function checkDim(op: string, name: string, n: number): void {
   }
 }
 
+/**
+ * The intrinsic `length` getter of typed arrays: a subclass (Node's
+ * `Buffer` is one) may shadow `length`, but not the memory FFI passes on.
+ */
+const typedLength = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype),
+  "length",
+)!.get!;
+
 /** Throws unless `array` is a `type` holding at least `need` elements. */
 export function checkArray(
   op: string,
@@ -24,16 +33,13 @@ export function checkArray(
   type: ArrayType,
   need: number,
 ): void {
-  // Exact class, not instanceof alone: a Uint8ClampedArray is not a
-  // Uint8Array, and a subclass could override length.
-  if (!(array instanceof type) || Object.getPrototypeOf(array) !== type.prototype) {
+  if (!(array instanceof type)) {
     const got = array === null ? "null" : (array as object)?.constructor?.name ?? typeof array;
     throw new TypeError(`${op}: ${name} must be a ${type.name}, got ${got}`);
   }
-  if (array.length < need) {
-    throw new RangeError(
-      `${op}: ${name} has ${array.length} elements but the shape needs ${need}`,
-    );
+  const length = typedLength.call(array) as number;
+  if (length < need) {
+    throw new RangeError(`${op}: ${name} has ${length} elements but the shape needs ${need}`);
   }
 }
 
