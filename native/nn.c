@@ -150,11 +150,20 @@ MND_API void mnd_column_sums(float *out, const float *x, int32_t rows,
     }
     return;
   }
-  for (int32_t j = 0; j < cols; j++) {
-    float sum = 0.0f;
-    for (int32_t i = 0; i < rows; i++)
-      sum += x[(size_t)i * cols + j];
-    out[j] += alpha * sum;
+  // Per column, the float sum over rows in order, then one scaled add (the
+  // TS kernel's order); rows are swept unit-stride into a block of sums.
+  enum { BLOCK = 256 };
+  for (int32_t j0 = 0; j0 < cols; j0 += BLOCK) {
+    const int32_t width = cols - j0 < BLOCK ? cols - j0 : BLOCK;
+    float sum[BLOCK];
+    memset(sum, 0, (size_t)width * sizeof(float));
+    for (int32_t i = 0; i < rows; i++) {
+      const float *row = x + (size_t)i * cols + j0;
+      for (int32_t j = 0; j < width; j++)
+        sum[j] += row[j];
+    }
+    for (int32_t j = 0; j < width; j++)
+      out[j0 + j] += alpha * sum[j];
   }
 }
 

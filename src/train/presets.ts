@@ -51,7 +51,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
     learningRate: 1e-3,
     schedule: "cosine",
     epochs: 4,
-    batchSize: 64,
+    // Batch 32 reached 99.35% in 4 epochs where batch 64 stayed at
+    // 99.22-99.23% after 4, 5 or 6, at about the same seconds per epoch.
+    batchSize: 32,
   },
 });
 
