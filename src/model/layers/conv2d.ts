@@ -11,6 +11,14 @@ import type { Random } from "../../random.ts";
 import { initializeLayer, type InitName } from "../initializers.ts";
 import { type GradientTarget, Layer, type LayerTensor, type Shape } from "./layer.ts";
 
+/**
+ * Floats of im2col matrix processed at once (2 MiB). A whole batch's matrix
+ * (40 MB for 64 samples of a 5x5, 32-channel conv on 14x14) streams from
+ * memory for each of the three GEMMs and col2im; chunks of a few samples
+ * stay in cache.
+ */
+export const COL_CHUNK_FLOATS = 1 << 19;
+
 /** Convolution settings. */
 export interface Conv2dOptions {
   /** Output channels (filters). */
@@ -86,8 +94,13 @@ export class Conv2d extends Layer {
   #bias: Float32Array = new Float32Array(0);
   #gradWeight: Float32Array = new Float32Array(0);
   #gradBias: Float32Array = new Float32Array(0);
-  #col: Float32Array = new Float32Array(0);
-  #dcol: Float32Array = new Float32Array(0);
+  /** Receptive fields of one chunk of samples (see {@link COL_CHUNK_FLOATS}). */
+  readonly #col: Float32Array;
+  /** Samples per chunk. */
+  readonly #chunk: number;
+  /** Output positions per sample (OH * OW). */
+  readonly #positions: number;
+  #x: Float32Array = new Float32Array(0);
   #y: Float32Array = new Float32Array(0);
   #dx: Float32Array = new Float32Array(0);
 
@@ -117,6 +130,10 @@ export class Conv2d extends Layer {
     this.outputShape = [g[7], g[8], this.filters];
     this.#fieldSize = this.kernelSize * this.kernelSize * inputShape[2];
     this.paramCount = this.filters * this.#fieldSize + this.filters;
+    this.#positions = g[7] * g[8];
+    const perSample = this.#positions * this.#fieldSize;
+    this.#chunk = Math.max(1, Math.floor(COL_CHUNK_FLOATS / perSample));
+    this.#col = kernels.allocate(this.#chunk * perSample);
   }
 
   /** E.g. `conv(32,5,pad=2)`. */
@@ -151,30 +168,19 @@ export class Conv2d extends Layer {
 
   /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
-    const k = this.kernels;
+    const k = this.kernels, f = this.filters, field = this.#fieldSize, per = this.#positions;
     if (this.grow(rows)) {
-      const positions = rows * this.outputShape[0] * this.outputShape[1];
-      this.#col = k.allocate(positions * this.#fieldSize);
-      this.#y = k.allocate(positions * this.filters);
-      this.#dcol = new Float32Array(0);
+      this.#y = k.allocate(rows * per * f);
       this.#dx = new Float32Array(0);
     }
-    this.#geom[0] = rows;
-    const positions = rows * this.outputShape[0] * this.outputShape[1];
-    k.im2col(this.#col, x, this.#geom);
-    k.gemm(
-      false,
-      true,
-      positions,
-      this.filters,
-      this.#fieldSize,
-      1,
-      this.#col,
-      this.#weight,
-      0,
-      this.#y,
-    );
-    k.biasActivationForward(this.#y, this.#bias, positions, this.filters, this.#code);
+    this.#x = x;
+    for (let s = 0; s < rows; s += this.#chunk) {
+      const n = Math.min(this.#chunk, rows - s);
+      k.im2col(this.#col, this.#inputs(x, s, n), this.#geom);
+      const y = this.#y.subarray(s * per * f, (s + n) * per * f);
+      k.gemm(false, true, n * per, f, field, 1, this.#col, this.#weight, 0, y);
+    }
+    k.biasActivationForward(this.#y, this.#bias, rows * per, f, this.#code);
     return this.#y;
   }
 
@@ -185,35 +191,42 @@ export class Conv2d extends Layer {
     target: GradientTarget,
     needInput: boolean,
   ): Float32Array | undefined {
-    const k = this.kernels, f = this.filters, field = this.#fieldSize;
-    const positions = rows * this.outputShape[0] * this.outputShape[1];
+    const k = this.kernels, f = this.filters, field = this.#fieldSize, per = this.#positions;
     const { alpha, beta, direct } = target;
-    k.activationBackward(dy, this.#y, positions * f, this.#code);
+    k.activationBackward(dy, this.#y, rows * per * f, this.#code);
     let dx: Float32Array | undefined;
     if (needInput) {
-      // Before the weights change (a folded SGD step updates them below).
-      if (this.#dcol.length < this.#col.length) {
-        this.#dcol = k.allocate(this.#col.length);
-        this.#dx = k.allocate((this.#col.length / (this.outputSize / f * field)) * this.inputSize);
+      // All of dx before the weights change (a folded SGD step updates them
+      // below).
+      if (this.#dx.length < rows * this.inputSize) {
+        this.#dx = k.allocate((this.#y.length / (per * f)) * this.inputSize);
       }
-      k.gemm(false, false, positions, field, f, 1, dy, this.#weight, 0, this.#dcol);
       dx = this.#dx;
-      dx.fill(0, 0, rows * this.inputSize);
-      k.col2im(dx, this.#dcol, this.#geom);
+      for (let s = 0; s < rows; s += this.#chunk) {
+        const n = Math.min(this.#chunk, rows - s);
+        const dyChunk = dy.subarray(s * per * f, (s + n) * per * f);
+        k.gemm(false, false, n * per, field, f, 1, dyChunk, this.#weight, 0, this.#col);
+        const dxChunk = this.#inputs(dx, s, n);
+        dxChunk.fill(0);
+        k.col2im(dxChunk, this.#col, this.#geom);
+      }
     }
-    k.gemm(
-      true,
-      false,
-      f,
-      field,
-      positions,
-      alpha,
-      dy,
-      this.#col,
-      beta,
-      direct ? this.#weight : this.#gradWeight,
-    );
-    k.columnSums(direct ? this.#bias : this.#gradBias, dy, positions, f, alpha, beta);
+    // The weight gradient sums over chunks, each with its receptive fields
+    // gathered again (cheaper than keeping the whole batch's).
+    const weight = direct ? this.#weight : this.#gradWeight;
+    for (let s = 0; s < rows; s += this.#chunk) {
+      const n = Math.min(this.#chunk, rows - s);
+      k.im2col(this.#col, this.#inputs(this.#x, s, n), this.#geom);
+      const dyChunk = dy.subarray(s * per * f, (s + n) * per * f);
+      k.gemm(true, false, f, field, n * per, alpha, dyChunk, this.#col, s === 0 ? beta : 1, weight);
+    }
+    k.columnSums(direct ? this.#bias : this.#gradBias, dy, rows * per, f, alpha, beta);
     return dx;
+  }
+
+  /** Samples `s .. s + n` of an NHWC batch; sets the geometry's batch to `n`. */
+  #inputs(x: Float32Array, s: number, n: number): Float32Array {
+    this.#geom[0] = n;
+    return x.subarray(s * this.inputSize, (s + n) * this.inputSize);
   }
 }
