@@ -27,12 +27,13 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--limit", type=int, default=60000, help="train on the first N samples")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     x = torch.tensor(idx("train-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28) / 255.0,
-                     dtype=torch.float32)
-    y = torch.tensor(idx("train-labels-idx1-ubyte", 8).astype(np.int64))
+                     dtype=torch.float32)[:args.limit]
+    y = torch.tensor(idx("train-labels-idx1-ubyte", 8).astype(np.int64))[:args.limit]
     tx = torch.tensor(idx("t10k-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28) / 255.0,
                       dtype=torch.float32)
     ty = torch.tensor(idx("t10k-labels-idx1-ubyte", 8).astype(np.int64))
