@@ -193,7 +193,7 @@ export class Conv2d extends Layer {
   ): Float32Array | undefined {
     const k = this.kernels, f = this.filters, field = this.#fieldSize, per = this.#positions;
     const { alpha, beta, direct } = target;
-    k.activationBackward(dy, this.#y, rows * per * f, this.#code);
+    if (this.#code !== 0) k.activationBackward(dy, this.#y, rows * per * f, this.#code);
     let dx: Float32Array | undefined;
     if (needInput) {
       // All of dx before the weights change (a folded SGD step updates them

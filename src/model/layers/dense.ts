@@ -114,7 +114,8 @@ export class Dense extends Layer {
   ): Float32Array | undefined {
     const k = this.kernels, n = this.units, width = this.inputSize;
     const { alpha, beta, direct } = target;
-    k.activationBackward(dy, this.#y, rows * n, this.#code);
+    // Identity (the output layer) has nothing to apply.
+    if (this.#code !== 0) k.activationBackward(dy, this.#y, rows * n, this.#code);
     let dx: Float32Array | undefined;
     if (needInput) {
       // Before the weights change (a folded SGD step updates them below).
