@@ -32,7 +32,7 @@ export type {
   NetworkOptions,
   NetworkSummary,
 } from "./src/model/network.ts";
-export { ACTIVATION_NAMES, MNIST_SHAPE } from "./src/model/network.ts";
+export { ACTIVATION_NAMES, MAX_PARAMETERS, MNIST_SHAPE } from "./src/model/network.ts";
 export type { SummaryRow } from "./src/model/_summary.ts";
 export {
   buildLayers,
@@ -72,9 +72,15 @@ export {
   saveNetwork,
 } from "./src/model/model_file.ts";
 export { ModelFormatError } from "./src/model/safetensors.ts";
-export { fit, type Schedule, scheduleFactor, SCHEDULES } from "./src/train/fit.ts";
+export {
+  fit,
+  type Schedule,
+  scheduleFactor,
+  SCHEDULES,
+  TrainingDivergedError,
+} from "./src/train/fit.ts";
 export type { BatchProgress, EpochMetrics, FitOptions, History } from "./src/train/fit.ts";
-export { type Dataset, splitDataset, subset } from "./src/data/dataset.ts";
+export { checkDataset, type Dataset, splitDataset, subset } from "./src/data/dataset.ts";
 export {
   IdxFormatError,
   makeIdxDataset,

@@ -83,6 +83,46 @@ for (const { name, ignore } of backends) {
   });
 }
 
+Deno.test("train: out-of-range numbers name the flag and its range, exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--seed", "4294967297"], /--seed must be an integer from 0 to 4294967295, got "4294967297"/],
+    [["--threads", "4294967297"], /--threads must be an integer from 1 to 256/],
+    [["--batch-size", "100000000"], /--batch-size must be an integer from 1 to 65536/],
+  ];
+  for (const [args, pattern] of cases) {
+    const io = capture();
+    equal(await train(args, io), 2, args.join(" "));
+    match(io.stderr, pattern);
+  }
+});
+
+Deno.test({
+  name: "train: --sizes too big names the flag; a diverging run exits 1 and writes no model",
+  ignore: skipRealMnist,
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      let io = capture();
+      equal(await train(["--sizes", "784,60000,60000,10", "--backend", "ts"], io), 2);
+      match(
+        io.stderr,
+        /^error: --sizes: The network .* has \d+ parameters, more than the 268435456/,
+      );
+      io = capture();
+      const out = `${dir}/m.safetensors`;
+      const args = ["--lr", "1e30", "--epochs", "2", "--limit", "640", "--sizes", "784,16,10"];
+      equal(await train([...args, "--backend", "ts", "--out", out], io), 1);
+      match(
+        io.stderr,
+        /^error: Training diverged at epoch 1, batch \d+: .*lower the learning rate/,
+      );
+      equal(await Deno.stat(out).then(() => true, () => false), false, "no model written");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("train and evaluate --help print usage and exit 0", async () => {
   for (const [command, name] of [[train, "train"], [evaluate, "evaluate"]] as const) {
     const io = capture();

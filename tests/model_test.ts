@@ -320,6 +320,60 @@ Deno.test("model files that are truncated, corrupted, of another version or shap
   deepEqual(networkFromBytes(good, "m", { backend: "ts" }).params, net.params);
 });
 
+Deno.test("model files with non-finite weights or too big for their tensors are rejected", () => {
+  const net = new Network({ sizes: [4, 3, 2], backend: "ts" });
+  const file = decodeSafetensors(networkToBytes(net), "m");
+  file.tensors.get("layers.1.weight")!.data[2] = NaN;
+  throws(
+    () => networkFromBytes(encodeSafetensors(file), "m.safetensors", { backend: "ts" }),
+    /tensor "layers.1.weight" holds NaN at index 2; weights must be finite/,
+  );
+  // A few hundred bytes declaring 60,000 hidden units: rejected by shape,
+  // before any arena is allocated.
+  const big = decodeSafetensors(networkToBytes(net), "m");
+  big.metadata.spec = "dense(60000) relu dense(2)";
+  throws(
+    () => networkFromBytes(encodeSafetensors(big), "m.safetensors", { backend: "ts" }),
+    /tensor "layers.0.weight" has shape \[3,4\], but spec .* needs \[60000,4\]/,
+  );
+});
+
+Deno.test("fit() rejects empty or inconsistent data and bad validation data before any step", () => {
+  const net = new Network({ sizes: [8, 5, 4], seed: 2, backend: "ts" });
+  const before = net.params.slice();
+  const data = toyData(16, 1);
+  throws(() => fit(net, { ...data, count: 0 }, { epochs: 1 }), /empty dataset/);
+  throws(
+    () => fit(net, { ...data, count: 17 }, { epochs: 1 }),
+    /count is 17, but its images hold 16/,
+  );
+  throws(
+    () => fit(net, { ...data, labels: data.labels.subarray(0, 3) }, { epochs: 1 }),
+    /count is 16, but it has 3 labels/,
+  );
+  throws(
+    () => fit(net, data, { epochs: 1, validationData: { ...data, rows: 1, cols: 4, count: 4 } }),
+    /Cannot validate on the dataset: its samples have 1x4 = 4 features; the network expects 8/,
+  );
+  throws(() => net.evaluate({ ...data, count: 0 }), /Cannot evaluate on an empty dataset/);
+  deepEqual(net.params, before, "no weight changed");
+});
+
+Deno.test("fit() stops with TrainingDivergedError when the loss is not finite", () => {
+  const net = new Network({ sizes: [8, 5, 4], seed: 2, backend: "ts" });
+  throws(
+    () => fit(net, toyData(64, 1), { epochs: 3, batchSize: 8, learningRate: 1e30 }),
+    (e: Error) => {
+      equal(e.name, "TrainingDivergedError");
+      match(
+        e.message,
+        /Training diverged at epoch 1, batch \d+: the loss is (NaN|Infinity).*lower the learning rate/,
+      );
+      return true;
+    },
+  );
+});
+
 Deno.test("a version-1 model file written by mnist-dnn 0.1.0 still loads and predicts the same", async () => {
   const path = new URL("./testdata/v1-8-5-4-tanh.safetensors", import.meta.url);
   const net = await loadNetwork(path.pathname, { backend: "ts" });

@@ -37,12 +37,20 @@ export class UsageError extends Error {
 }
 
 /** Parses a positive (or, with `allowZero`, non-negative) integer option. */
-export function intOption(name: string, value: string, allowZero = false): number {
+export function intOption(
+  name: string,
+  value: string,
+  allowZero = false,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || (n === 0 && !allowZero)) {
-    throw new UsageError(
-      `--${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got "${value}"`,
-    );
+  if (
+    !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || (n === 0 && !allowZero) || n > max
+  ) {
+    const range = max === Number.MAX_SAFE_INTEGER
+      ? `a ${allowZero ? "non-negative" : "positive"} integer`
+      : `an integer from ${allowZero ? 0 : 1} to ${max}`;
+    throw new UsageError(`--${name} must be ${range}, got "${value}"`);
   }
   return n;
 }

@@ -70,7 +70,9 @@ export function evaluate(args: string[], io: Io): Promise<number> {
     }
     if (!values.model) throw new UsageError("--model FILE is required");
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
-    const threads = values.threads === undefined ? undefined : intOption("threads", values.threads);
+    const threads = values.threads === undefined
+      ? undefined
+      : intOption("threads", values.threads, false, 256);
     const network = await loadNetwork(values.model, { backend, threads });
     let data: Dataset;
     let source: string;

@@ -26,7 +26,7 @@ import {
   UsageError,
 } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
-import { parseSpec, SpecError } from "../model/layers/spec.ts";
+import { parseSpec } from "../model/layers/spec.ts";
 import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 
 const USAGE = `Usage: deno task train [options]
@@ -40,13 +40,13 @@ Options:
   --activation NAME   ${ACTIVATION_NAMES.join(" | ")}   (default relu)
   --init NAME         ${INIT_NAMES.join(" | ")}                (default he)
   --epochs N          passes over the training set     (default 10)
-  --batch-size N      samples per update; 1 = per-sample SGD (default 64)
+  --batch-size N      samples per update, 1..65536; 1 = per-sample SGD (default 64)
   --lr X              learning rate                    (default 0.1)
   --optimizer NAME    ${OPTIMIZER_NAMES.join(" | ")}                   (default sgd)
   --momentum X        momentum coefficient             (default 0.9)
   --schedule NAME     ${SCHEDULES.join(" | ")}   (default constant)
   --standardize       standardize pixels with the training mean/std
-  --seed N            seed of weights and shuffles     (default 1)
+  --seed N            seed of weights and shuffles, 0..4294967295 (default 1)
   --data DIR          directory holding the MNIST IDX files (raw or .gz)
   --out FILE          where to save the model          (default mnist.safetensors)
   --backend NAME      ${BACKEND_CHOICES.join(" | ")}             (default auto)
@@ -55,6 +55,11 @@ Options:
   --quiet             print only the summary
   --help              show this help
 `;
+
+/** Largest --batch-size (work buffers grow with it). */
+const MAX_BATCH = 65536;
+/** Largest --threads (the native pool's MND_MAX_THREADS). */
+const MAX_THREADS = 256;
 
 const pct = (x: number | undefined): string => x === undefined ? "-" : `${(x * 100).toFixed(2)}%`;
 
@@ -129,7 +134,12 @@ export function train(args: string[], io: Io): Promise<number> {
     }
     const init = choiceOption("init", values.init, INIT_NAMES);
     const epochs = intOption("epochs", values.epochs ?? String(preset.epochs));
-    const batchSize = intOption("batch-size", values["batch-size"] ?? String(preset.batchSize));
+    const batchSize = intOption(
+      "batch-size",
+      values["batch-size"] ?? String(preset.batchSize),
+      false,
+      MAX_BATCH,
+    );
     const learningRate = numberOption(
       "lr",
       values.lr ?? String(preset.learningRate),
@@ -142,9 +152,11 @@ export function train(args: string[], io: Io): Promise<number> {
     );
     const momentum = numberOption("momentum", values.momentum, 0, 0.999999);
     const schedule = choiceOption("schedule", values.schedule ?? preset.schedule, SCHEDULES);
-    const seed = intOption("seed", values.seed, true);
+    const seed = intOption("seed", values.seed, true, 0xffffffff);
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
-    const threads = values.threads === undefined ? undefined : intOption("threads", values.threads);
+    const threads = values.threads === undefined
+      ? undefined
+      : intOption("threads", values.threads, false, MAX_THREADS);
     const limit = values.limit === undefined ? undefined : intOption("limit", values.limit);
     const say = values.quiet ? () => {} : io.out;
 
@@ -167,7 +179,9 @@ export function train(args: string[], io: Io): Promise<number> {
         ? new Network({ sizes, activation, ...common })
         : new Network({ layers, inputShape: [trainSet.rows, trainSet.cols, 1], ...common });
     } catch (e) {
-      if (e instanceof SpecError) throw new UsageError(`--layers: ${e.message}`);
+      if (e instanceof RangeError) {
+        throw new UsageError(`--${sizes ? "sizes" : "layers"}: ${e.message}`);
+      }
       throw e;
     }
     if (network.fallbackReason) io.err(`note: using the TS backend; ${network.fallbackReason}\n`);

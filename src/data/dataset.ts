@@ -25,6 +25,51 @@ export interface Dataset {
 }
 
 /**
+ * Checks that a dataset is usable for `what` (e.g. "train on"): a positive
+ * sample count, images and labels holding as many samples as it claims,
+ * and images of `features` values when given.
+ *
+ * @param data The dataset.
+ * @param what What is being done, for the message (e.g. `"train on"`).
+ * @param features Values per sample the consumer expects, if any.
+ * @throws {TypeError} If the labels are missing or the images have the wrong size.
+ * @throws {RangeError} If the dataset is empty or its arrays disagree with its count.
+ * @example
+ * ```ts
+ * import { checkDataset } from "./dataset.ts";
+ * const data = { images: new Uint8Array(4), labels: new Uint8Array(2), count: 2, rows: 1, cols: 2 };
+ * checkDataset(data, "train on", 2); // fine
+ * try { checkDataset({ ...data, count: 3 }, "train on"); } catch (e) { console.log((e as Error).message); }
+ * // Cannot train on the dataset: its count is 3, but its images hold 2 samples of 1x2 pixels
+ * ```
+ */
+export function checkDataset(data: Dataset, what: string, features?: number): void {
+  const { count, rows, cols } = data;
+  if (!(Number.isSafeInteger(count) && count >= 1)) {
+    throw new RangeError(`Cannot ${what} an empty dataset (count ${count})`);
+  }
+  if (!data.labels) throw new TypeError(`Cannot ${what} an unlabelled dataset`);
+  const held = Math.floor(data.images.length / (rows * cols));
+  if (!(rows >= 1 && cols >= 1) || held < count) {
+    throw new RangeError(
+      `Cannot ${what} the dataset: its count is ${count}, but its images hold ${held} samples ` +
+        `of ${rows}x${cols} pixels`,
+    );
+  }
+  if (data.labels.length < count) {
+    throw new RangeError(
+      `Cannot ${what} the dataset: its count is ${count}, but it has ${data.labels.length} labels`,
+    );
+  }
+  if (features !== undefined && rows * cols !== features) {
+    throw new TypeError(
+      `Cannot ${what} the dataset: its samples have ${rows}x${cols} = ${rows * cols} features; ` +
+        `the network expects ${features}`,
+    );
+  }
+}
+
+/**
  * Copies the samples at `indices` into a new dataset.
  *
  * @param data The source dataset.

@@ -2,7 +2,7 @@
 // forward pass over chunks of samples, converting pixel bytes with the
 // network's preprocessing on the way in.
 
-import type { Dataset } from "../data/dataset.ts";
+import { checkDataset, type Dataset } from "../data/dataset.ts";
 import { affineOf } from "../data/batcher.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import type { Preprocessing } from "../data/batcher.ts";
@@ -124,15 +124,9 @@ export function predict(network: InferenceModel, input: Images): Int32Array {
 
 /** See `Network.evaluate`. */
 export function evaluate(network: InferenceModel, data: Dataset): Evaluation {
-  const labels = data.labels;
-  if (!labels) throw new TypeError("Cannot evaluate on an unlabelled dataset");
+  checkDataset(data, "evaluate on", network.inputSize);
+  const labels = data.labels!;
   const width = network.inputSize;
-  if (data.rows * data.cols !== width) {
-    throw new TypeError(
-      `Dataset samples have ${data.rows}x${data.cols} = ${data.rows * data.cols} features; ` +
-        `the network expects ${width}`,
-    );
-  }
   const classes = network.outputSize;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const stats = new Float64Array(2);
@@ -148,6 +142,6 @@ export function evaluate(network: InferenceModel, data: Dataset): Evaluation {
     },
     labels,
   );
-  const n = Math.max(data.count, 1);
+  const n = data.count;
   return { loss: stats[0] / n, accuracy: stats[1] / n, confusion };
 }

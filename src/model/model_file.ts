@@ -17,7 +17,10 @@ import type { BackendChoice } from "../kernels/select.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import type { ActivationName } from "../kernels/kernels.ts";
 import { ACTIVATION_NAMES, Network } from "./network.ts";
-import { mlpSpec } from "./layers/spec.ts";
+import { buildLayers, mlpSpec, parseSpec } from "./layers/spec.ts";
+import type { Layer } from "./layers/layer.ts";
+import { architecture } from "./_architecture.ts";
+import { createTsKernels } from "../kernels/ts_kernels.ts";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -130,30 +133,47 @@ export function networkFromBytes(
   if (!(Number.isFinite(preprocessing?.mean) && preprocessing?.std > 0)) {
     fail(`metadata "preprocessing" ${metadata.preprocessing} needs a finite mean and positive std`);
   }
-  let network: Network;
+  // Everything is checked against the layers' shapes before the network
+  // and its arenas are allocated: a short file cannot make us allocate more
+  // than the parameters it holds.
+  let layers: Layer[];
   try {
-    network = new Network({ layers: spec, inputShape, preprocessing, ...options });
+    const resolved = architecture({ layers: spec, inputShape });
+    layers = buildLayers(parseSpec(resolved.spec), resolved.inputShape, createTsKernels(), 1);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
+    if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
     return fail(
       `metadata "spec" ${JSON.stringify(spec)} / "input_shape" ` +
         `${JSON.stringify(metadata.input_shape ?? inputShape.join(","))}: ${e.message}`,
     );
   }
-  const expected = network.layers.flatMap((layer, i) =>
-    layer.tensors().map((t) => ({ ...t, name: `layers.${i}.${t.name}` }))
+  const expected = layers.flatMap((layer, i) =>
+    layer.tensors().map((t) => ({ name: `layers.${i}.${t.name}`, shape: t.shape }))
   );
   if (tensors.size !== expected.length) {
-    fail(`it holds ${tensors.size} tensors, but spec "${network.spec}" needs ${expected.length}`);
+    fail(`it holds ${tensors.size} tensors, but spec "${spec}" needs ${expected.length}`);
   }
-  for (const { name, shape, data } of expected) {
+  for (const { name, shape } of expected) {
     const t = tensors.get(name);
     if (!t) return fail(`tensor "${name}" is missing`);
     if (t.shape.join(",") !== shape.join(",")) {
-      fail(`tensor "${name}" has shape [${t.shape}], but spec "${network.spec}" needs [${shape}]`);
+      fail(`tensor "${name}" has shape [${t.shape}], but spec "${spec}" needs [${shape}]`);
     }
-    data.set(t.data);
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      fail(`tensor "${name}" holds ${t.data[bad]} at index ${bad}; weights must be finite`);
+    }
   }
+  let network: Network;
+  try {
+    network = new Network({ layers: spec, inputShape, preprocessing, ...options });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return fail(`metadata "spec" ${JSON.stringify(spec)}: ${e.message}`);
+  }
+  network.layers.forEach((layer, i) => {
+    for (const t of layer.tensors()) t.data.set(tensors.get(`layers.${i}.${t.name}`)!.data);
+  });
   return network;
 }
 

@@ -24,6 +24,9 @@ import { type NetworkSummary, summarize } from "./_summary.ts";
 
 export type { Evaluation } from "./_inference.ts";
 export { ACTIVATION_NAMES, MNIST_SHAPE, type NetworkOptions } from "./_architecture.ts";
+
+/** Most trainable parameters a network may have (2^28: 1 GiB of float32 per arena). */
+export const MAX_PARAMETERS = 2 ** 28;
 export type { Images, Labels } from "./_inputs.ts";
 export type { NetworkSummary } from "./_summary.ts";
 
@@ -108,8 +111,11 @@ export class Network {
 
     let params = 0, state = 0;
     for (const layer of this.layers) params += layer.paramCount, state += layer.stateCount;
-    if (!(params <= 0x7fffffff)) {
-      throw new RangeError(`The network has ${params} parameters, more than 2^31 - 1`);
+    if (!(params <= MAX_PARAMETERS)) {
+      throw new RangeError(
+        `The network "${this.spec}" has ${params} parameters, more than the ${MAX_PARAMETERS} ` +
+          `(1 GiB of float32 per arena) this package allows; use fewer or smaller layers`,
+      );
     }
     this.params = this.kernels.allocate(params);
     this.grads = this.kernels.allocate(params);
@@ -411,6 +417,7 @@ export class Network {
    * @param data Labelled samples with `rows * cols === inputSize`.
    * @returns The evaluation.
    * @throws {TypeError} If the data is unlabelled or of the wrong width.
+   * @throws {RangeError} If the data is empty or its arrays disagree with its count.
    */
   evaluate(data: Dataset): Evaluation {
     return evaluate(this, data);

@@ -6,7 +6,7 @@
  */
 
 import { Batcher } from "../data/batcher.ts";
-import type { Dataset } from "../data/dataset.ts";
+import { checkDataset, type Dataset } from "../data/dataset.ts";
 import type { Network } from "../model/network.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../model/optimizers.ts";
 
@@ -117,6 +117,22 @@ export function scheduleFactor(schedule: Schedule, progress: number): number {
   }
 }
 
+/**
+ * Training stopped because the loss became NaN or infinite (usually a
+ * learning rate too high for the network); the weights are unusable.
+ */
+export class TrainingDivergedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Where it happened and what to change.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDivergedError";
+  }
+}
+
 /** Samples per call when training with batch size 1. */
 export const SAMPLE_CHUNK = 64;
 
@@ -153,13 +169,9 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new RangeError(`Epochs must be a non-negative integer, got ${epochs}`);
   }
-  if (!data.labels) throw new TypeError("Cannot train on an unlabelled dataset");
-  if (data.rows * data.cols !== network.inputSize) {
-    throw new TypeError(
-      `Training samples have ${
-        data.rows * data.cols
-      } features; the network expects ${network.inputSize}`,
-    );
+  checkDataset(data, "train on", network.inputSize);
+  if (options.validationData) {
+    checkDataset(options.validationData, "validate on", network.inputSize);
   }
   const optimizer = typeof options.optimizer === "object" ? options.optimizer : createOptimizer({
     type: options.optimizer ?? "sgd",
@@ -200,6 +212,12 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
       const result = perSample
         ? network.trainSamples(batcher.input, batcher.labels, rows, optimizer)
         : network.trainBatch(batcher.input, batcher.labels, rows, optimizer);
+      if (!Number.isFinite(result.loss)) {
+        throw new TrainingDivergedError(
+          `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss is ${result.loss} ` +
+            `(learning rate ${optimizer.learningRate}); lower the learning rate`,
+        );
+      }
       lossSum += result.loss;
       correct += result.correct;
       samples += rows;

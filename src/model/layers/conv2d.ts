@@ -95,7 +95,7 @@ export class Conv2d extends Layer {
   #gradWeight: Float32Array = new Float32Array(0);
   #gradBias: Float32Array = new Float32Array(0);
   /** Receptive fields of one chunk of samples (see {@link COL_CHUNK_FLOATS}). */
-  readonly #col: Float32Array;
+  #col: Float32Array = new Float32Array(0);
   /** Samples per chunk. */
   readonly #chunk: number;
   /** Output positions per sample (OH * OW). */
@@ -133,7 +133,6 @@ export class Conv2d extends Layer {
     this.#positions = g[7] * g[8];
     const perSample = this.#positions * this.#fieldSize;
     this.#chunk = Math.max(1, Math.floor(COL_CHUNK_FLOATS / perSample));
-    this.#col = kernels.allocate(this.#chunk * perSample);
   }
 
   /** E.g. `conv(32,5,pad=2)`. */
@@ -170,6 +169,7 @@ export class Conv2d extends Layer {
   forward(x: Float32Array, rows: number): Float32Array {
     const k = this.kernels, f = this.filters, field = this.#fieldSize, per = this.#positions;
     if (this.grow(rows)) {
+      if (this.#col.length === 0) this.#col = k.allocate(this.#chunk * per * field);
       this.#y = k.allocate(rows * per * f);
       this.#dx = new Float32Array(0);
     }
