@@ -123,6 +123,31 @@ Deno.test({
   },
 });
 
+Deno.test("train: --out is checked before any training and never replaces what was not named", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = `${dir}/train-labels-idx1-ubyte`;
+    await Deno.writeTextFile(data, "labels");
+    const cases: [string, RegExp][] = [
+      ["", /--out "": name the file to write/],
+      [`${dir}/missing/m.safetensors`, /directory ".*missing" does not exist/],
+      [dir, /exists and is not a regular file/],
+      ["/dev/null", /exists and is not a regular file/],
+      [data, /that is the name of a dataset file/],
+      [`${dir}/t10k-images-idx3-ubyte.gz`, /that is the name of a dataset file/],
+    ];
+    for (const [out, pattern] of cases) {
+      const io = capture();
+      equal(await train(["--out", out, "--backend", "ts"], io), 2, out);
+      match(io.stderr, pattern);
+    }
+    equal(await Deno.readTextFile(data), "labels", "the data file is untouched");
+    equal([...Deno.readDirSync(dir)].length, 1, "no probe file left behind");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("train and evaluate --help print usage and exit 0", async () => {
   for (const [command, name] of [[train, "train"], [evaluate, "evaluate"]] as const) {
     const io = capture();

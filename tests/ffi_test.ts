@@ -27,3 +27,22 @@ Deno.test("a broken library at MNIST_DNN_LIB throws with the paths tried and the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an MNIST_DNN_LIB naming no file is an error, not a quiet fallback", async () => {
+  const missing = `${await Deno.makeTempDir()}/nothing/libmnist_dnn.so`;
+  const script = `import { selectKernels } from "${
+    new URL("../src/kernels/select.ts", import.meta.url).href
+  }";
+    selectKernels("auto");`;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    env: { MNIST_DNN_LIB: missing },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  equal(code, 1);
+  match(
+    new TextDecoder().decode(stderr),
+    new RegExp(`MNIST_DNN_LIB is "${missing}", which does not exist`),
+  );
+});

@@ -26,6 +26,7 @@ import {
   UsageError,
 } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
+import { checkOutputPath } from "./_output.ts";
 import { parseSpec } from "../model/layers/spec.ts";
 import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 
@@ -160,6 +161,7 @@ export function train(args: string[], io: Io): Promise<number> {
     const limit = values.limit === undefined ? undefined : intOption("limit", values.limit);
     const say = values.quiet ? () => {} : io.out;
 
+    await checkOutputPath("out", values.out);
     const mnist = await loadMnist({ dir: values.data });
     const trainSet = limit !== undefined && limit < mnist.train.count
       ? subset(mnist.train, Array.from({ length: limit }, (_, i) => i))

@@ -66,10 +66,19 @@ let openLibrary: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
  * throws, listing the paths tried, with the cause.
  *
  * @returns The symbols or the reason they are unavailable.
- * @throws {Error} If a library file is present but broken.
+ * @throws {Error} If a library file is present but broken, or `MNIST_DNN_LIB` names no file.
  */
 export function openNativeLibrary(): NativeLibrary {
   if (cached) return cached;
+  const override = envOverride();
+  if (override !== undefined && exists(override) === false) {
+    // A setting that names nothing is a mistake to report, not a reason to
+    // quietly load another library.
+    throw new Error(
+      `MNIST_DNN_LIB is "${override}", which does not exist; point it at a built ` +
+        `${libraryFileName()} or unset it to use the default`,
+    );
+  }
   const tried = candidates();
   const path = tried.find((p) => exists(p) === true);
   if (!path) {

@@ -1,0 +1,48 @@
+// Checks an output path before any work is done, so that a long training
+// run is never thrown away at the end for a path that could not be written,
+// and nothing the user did not name is replaced.
+
+import { MNIST_FILES } from "../data/mnist.ts";
+import { UsageError } from "./_io.ts";
+
+/** The directory part of a path ("." when there is none). */
+function directoryOf(path: string): string {
+  const cut = Math.max(
+    path.lastIndexOf("/"),
+    Deno.build.os === "windows" ? path.lastIndexOf("\\") : -1,
+  );
+  return cut < 0 ? "." : cut === 0 ? "/" : path.slice(0, cut);
+}
+
+/**
+ * Throws a UsageError naming `--flag` unless `path` can take a new file:
+ * not empty, not a dataset file's name, not an existing directory, device
+ * or other non-regular file, in an existing directory we can write to.
+ */
+export async function checkOutputPath(flag: string, path: string): Promise<void> {
+  const fail = (why: string): never => {
+    throw new UsageError(`--${flag} ${JSON.stringify(path)}: ${why}`);
+  };
+  if (path.trim() === "") fail("name the file to write");
+  const name = path.slice(directoryOf(path).length).replace(/^[\\/]/, "");
+  const base = name.replace(/\.gz$/, "");
+  if (base in MNIST_FILES) fail("that is the name of a dataset file; choose another name");
+  try {
+    const info = await Deno.lstat(path);
+    if (!info.isFile) fail("exists and is not a regular file; choose another path");
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) fail(`cannot be checked (${(e as Error).message})`);
+  }
+  const dir = directoryOf(path);
+  try {
+    const probe = await Deno.makeTempFile({ dir, prefix: ".tmp-probe-" });
+    await Deno.remove(probe);
+  } catch (e) {
+    fail(
+      e instanceof Deno.errors.NotFound
+        ? `directory "${dir}" does not exist`
+        : `cannot write in "${dir}" (${(e as Error).message})`,
+    );
+  }
+}
