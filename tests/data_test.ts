@@ -1,6 +1,6 @@
 // IDX, gzip and CSV readers: every failure mode on tiny handmade fixtures.
 
-import { deepEqual, equal, match, rejects, throws } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import {
   gunzipIfNeeded,
   IdxFormatError,
@@ -171,4 +171,46 @@ Deno.test("pixelStatistics() gives the mean and std of scaled pixels", () => {
     cols: 1,
   });
   deepEqual(p, { mean: 0.5, std: 0.5 });
+});
+
+Deno.test("data reads are bounded: devices are refused, gzip stops at the size its IDX header declares", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const labels = new URL("./testdata/tiny-labels-idx1-ubyte", import.meta.url).pathname;
+    if (Deno.build.os !== "windows") {
+      await Deno.symlink("/dev/zero", `${dir}/zero-idx3-ubyte`);
+      await rejects(
+        () => readIdxDataset(`${dir}/zero-idx3-ubyte`, labels),
+        /"[^"]*zero-idx3-ubyte": it is not a regular file/,
+      );
+    }
+    await rejects(() => readIdxDataset(dir, labels), /it is not a regular file/);
+    // 16 header bytes declaring 2 images of 2x2 (24 bytes in all), then 8 MiB of zeros.
+    const body = new Uint8Array(16 + (8 << 20));
+    body.set([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2]);
+    const gz = new Uint8Array(
+      await new Response(new Blob([body]).stream().pipeThrough(new CompressionStream("gzip")))
+        .arrayBuffer(),
+    );
+    ok(gz.length < 100_000, `the bomb is small (${gz.length} bytes)`);
+    await rejects(
+      () => gunzipIfNeeded(gz, "bomb.gz"),
+      (e: Error) => {
+        equal(e.name, "IdxFormatError");
+        match(
+          e.message,
+          /"bomb\.gz": it inflates to more than the 24 bytes its IDX header declares/,
+        );
+        return true;
+      },
+    );
+    const exact = body.subarray(0, 24);
+    const small = new Uint8Array(
+      await new Response(new Blob([exact]).stream().pipeThrough(new CompressionStream("gzip")))
+        .arrayBuffer(),
+    );
+    deepEqual(await gunzipIfNeeded(small, "ok.gz"), exact);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

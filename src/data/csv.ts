@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readDataFile } from "./_read.ts";
 import type { Dataset } from "./dataset.ts";
 
 /**
@@ -168,5 +169,5 @@ function skipLine(bytes: Uint8Array, pos: number): number {
  * ```
  */
 export async function readDigitCsv(path: string): Promise<Dataset> {
-  return parseDigitCsv(await Deno.readFile(path), path);
+  return parseDigitCsv(await readDataFile(path), path);
 }

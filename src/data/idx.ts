@@ -9,6 +9,7 @@
  */
 
 import type { Dataset } from "./dataset.ts";
+import { inflateBounded, readDataFile } from "./_read.ts";
 
 /** Magic number of an unsigned-byte, 3-dimensional IDX file (images). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -181,7 +182,8 @@ export function makeIdxDataset(
  * @param bytes Raw or gzip file contents.
  * @param source File name used in error messages.
  * @returns The uncompressed bytes (the same array when not compressed).
- * @throws {IdxFormatError} If the gzip stream is corrupt.
+ * @throws {IdxFormatError} If the gzip stream is corrupt, or inflates beyond
+ *   the size its IDX header declares (or 1 GiB).
  * @example Pass through uncompressed bytes
  * ```ts
  * import { gunzipIfNeeded } from "./idx.ts";
@@ -192,10 +194,9 @@ export function makeIdxDataset(
 export async function gunzipIfNeeded(bytes: Uint8Array, source: string): Promise<Uint8Array> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-      .pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    return await inflateBounded(bytes, source);
   } catch (cause) {
+    if (cause instanceof RangeError) throw new IdxFormatError(cause.message, { cause });
     throw new IdxFormatError(
       `Cannot decompress "${source}": the gzip data is corrupt or truncated; re-download it`,
       { cause },
@@ -218,8 +219,8 @@ export async function gunzipIfNeeded(bytes: Uint8Array, source: string): Promise
  */
 export async function readIdxDataset(imagesPath: string, labelsPath: string): Promise<Dataset> {
   const [imageBytes, labelBytes] = await Promise.all([
-    Deno.readFile(imagesPath).then((b) => gunzipIfNeeded(b, imagesPath)),
-    Deno.readFile(labelsPath).then((b) => gunzipIfNeeded(b, labelsPath)),
+    readDataFile(imagesPath).then((b) => gunzipIfNeeded(b, imagesPath)),
+    readDataFile(labelsPath).then((b) => gunzipIfNeeded(b, labelsPath)),
   ]);
   return makeIdxDataset(
     parseIdxImages(imageBytes, imagesPath),

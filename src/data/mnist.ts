@@ -12,6 +12,7 @@
 
 import type { Dataset } from "./dataset.ts";
 import { gunzipIfNeeded, makeIdxDataset, parseIdxImages, parseIdxLabels } from "./idx.ts";
+import { readDataFile } from "./_read.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
 /** The four MNIST files and the SHA-256 of each uncompressed file. */
@@ -123,7 +124,7 @@ async function readFromDir(dir: string, name: MnistFile): Promise<Uint8Array> {
     const path = `${dir}/${file}`;
     let bytes: Uint8Array;
     try {
-      bytes = await Deno.readFile(path);
+      bytes = await readDataFile(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) continue;
       throw error;
