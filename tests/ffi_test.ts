@@ -2,6 +2,7 @@
 // naming the paths tried and the fix, never fall back silently.
 
 import { equal, match } from "node:assert/strict";
+import { nativeKernels } from "./_backends.ts";
 
 Deno.test("a broken library at MNIST_DNN_LIB throws with the paths tried and the cause", async () => {
   const dir = await Deno.makeTempDir();
@@ -45,4 +46,33 @@ Deno.test("an MNIST_DNN_LIB naming no file is an error, not a quiet fallback", a
     new TextDecoder().decode(stderr),
     new RegExp(`MNIST_DNN_LIB is "${missing}", which does not exist`),
   );
+});
+
+Deno.test({
+  name: "a truncated library is refused with an error before dlopen, not a SIGBUS",
+  ignore: Deno.build.os !== "linux" || !nativeKernels,
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      const built = new URL("../zig-out/lib/libmnist_dnn.so", import.meta.url).pathname;
+      const bytes = await Deno.readFile(built);
+      const cut = `${dir}/libmnist_dnn.so`;
+      await Deno.writeFile(cut, bytes.subarray(0, bytes.length >> 1));
+      const script = `import { selectKernels } from "${
+        new URL("../src/kernels/select.ts", import.meta.url).href
+      }";
+        selectKernels("auto").kernels.gemm(false, false, 1, 1, 1, 1,
+          new Float32Array(1), new Float32Array(1), 0, new Float32Array(1));`;
+      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", script],
+        env: { MNIST_DNN_LIB: cut },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      equal(code, 1, "an error exit, not a signal");
+      match(new TextDecoder().decode(stderr), /is truncated or corrupt: .*past/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -6,6 +6,7 @@
  */
 
 import { ABI_VERSION, type NativeSymbols, SYMBOLS } from "./symbols.ts";
+import { elfProblem } from "./_elf.ts";
 
 /** Result of {@link openNativeLibrary}: the symbols, or why there are none. */
 export type NativeLibrary =
@@ -93,6 +94,18 @@ export function openNativeLibrary(): NativeLibrary {
   }
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
     return cached = { ok: false, reason: "the native library needs --allow-ffi" };
+  }
+  let problem: string | undefined;
+  try {
+    problem = elfProblem(Deno.readFileSync(path));
+  } catch {
+    problem = undefined; // unreadable here: dlopen reports it
+  }
+  if (problem) {
+    throw new Error(
+      `The native library "${path}" is truncated or corrupt: ${problem}; ` +
+        "rebuild it with `deno task build`, or unset MNIST_DNN_LIB to use the default",
+    );
   }
   let library: Deno.DynamicLibrary<typeof SYMBOLS>;
   try {
