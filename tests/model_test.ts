@@ -356,6 +356,11 @@ Deno.test("fit() rejects empty or inconsistent data and bad validation data befo
     /Cannot validate on the dataset: its samples have 1x4 = 4 features; the network expects 8/,
   );
   throws(() => net.evaluate({ ...data, count: 0 }), /Cannot evaluate on an empty dataset/);
+  const three = new Network({ sizes: [8, 5, 3], seed: 2, backend: "ts" });
+  throws(
+    () => fit(three, data, { epochs: 1 }),
+    /labels go up to 3, but the network has 3 outputs; give the last layer at least 4 units/,
+  );
   deepEqual(net.params, before, "no weight changed");
 });
 

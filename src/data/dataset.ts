@@ -32,6 +32,7 @@ export interface Dataset {
  * @param data The dataset.
  * @param what What is being done, for the message (e.g. `"train on"`).
  * @param features Values per sample the consumer expects, if any.
+ * @param classes Number of classes the consumer predicts, if any: every label must be below it.
  * @throws {TypeError} If the labels are missing or the images have the wrong size.
  * @throws {RangeError} If the dataset is empty or its arrays disagree with its count.
  * @example
@@ -43,7 +44,12 @@ export interface Dataset {
  * // Cannot train on the dataset: its count is 3, but its images hold 2 samples of 1x2 pixels
  * ```
  */
-export function checkDataset(data: Dataset, what: string, features?: number): void {
+export function checkDataset(
+  data: Dataset,
+  what: string,
+  features?: number,
+  classes?: number,
+): void {
   const { count, rows, cols } = data;
   if (!(Number.isSafeInteger(count) && count >= 1)) {
     throw new RangeError(`Cannot ${what} an empty dataset (count ${count})`);
@@ -60,6 +66,16 @@ export function checkDataset(data: Dataset, what: string, features?: number): vo
     throw new RangeError(
       `Cannot ${what} the dataset: its count is ${count}, but it has ${data.labels.length} labels`,
     );
+  }
+  if (classes !== undefined) {
+    let top = 0;
+    for (let i = 0; i < count; i++) if (data.labels[i] > top) top = data.labels[i];
+    if (top >= classes) {
+      throw new RangeError(
+        `Cannot ${what} the dataset: its labels go up to ${top}, but the network has ` +
+          `${classes} outputs; give the last layer at least ${top + 1} units`,
+      );
+    }
   }
   if (features !== undefined && rows * cols !== features) {
     throw new TypeError(

@@ -124,7 +124,7 @@ export function predict(network: InferenceModel, input: Images): Int32Array {
 
 /** See `Network.evaluate`. */
 export function evaluate(network: InferenceModel, data: Dataset): Evaluation {
-  checkDataset(data, "evaluate on", network.inputSize);
+  checkDataset(data, "evaluate on", network.inputSize, network.outputSize);
   const labels = data.labels!;
   const width = network.inputSize;
   const classes = network.outputSize;

@@ -169,9 +169,9 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new RangeError(`Epochs must be a non-negative integer, got ${epochs}`);
   }
-  checkDataset(data, "train on", network.inputSize);
+  checkDataset(data, "train on", network.inputSize, network.outputSize);
   if (options.validationData) {
-    checkDataset(options.validationData, "validate on", network.inputSize);
+    checkDataset(options.validationData, "validate on", network.inputSize, network.outputSize);
   }
   const optimizer = typeof options.optimizer === "object" ? options.optimizer : createOptimizer({
     type: options.optimizer ?? "sgd",
