@@ -292,3 +292,18 @@ Deno.test({
     }
   },
 });
+
+Deno.test("build: a $ZIG that does not run is an error, not ignored", async () => {
+  const script = new URL("../src/cli/build.ts", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", "--allow-run", script],
+    env: { ZIG: "/nonexistent/zig" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  equal(code, 1);
+  match(
+    new TextDecoder().decode(stderr),
+    /^error: ZIG is "\/nonexistent\/zig", but .* does not run/,
+  );
+});

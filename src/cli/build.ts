@@ -22,24 +22,36 @@ async function works(command: string[]): Promise<boolean> {
 }
 
 /**
- * Finds a working Zig command.
+ * Finds a working Zig command: `$ZIG` when it is set (an error if it does
+ * not run: a setting is never silently replaced), else the first of `zig`
+ * and `python3 -m ziglang` that runs.
  *
  * @returns The command and its leading arguments, or undefined.
+ * @throws {Error} If `$ZIG` is set but does not run.
  */
 export async function findZig(): Promise<string[] | undefined> {
   const fromEnv = Deno.env.get("ZIG")?.trim();
-  const options = [
-    ...(fromEnv ? [fromEnv.split(/\s+/)] : []),
-    ["zig"],
-    ["python3", "-m", "ziglang"],
-    ["python", "-m", "ziglang"],
-  ];
+  if (fromEnv) {
+    const command = fromEnv.split(/\s+/);
+    if (await works(command)) return command;
+    throw new Error(
+      `ZIG is "${fromEnv}", but \`${fromEnv} version\` does not run; ` +
+        "fix it or unset ZIG to use zig from the PATH or `python3 -m ziglang`",
+    );
+  }
+  const options = [["zig"], ["python3", "-m", "ziglang"], ["python", "-m", "ziglang"]];
   for (const command of options) if (await works(command)) return command;
   return undefined;
 }
 
 if (import.meta.main) {
-  const zig = await findZig();
+  let zig: string[] | undefined;
+  try {
+    zig = await findZig();
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
   if (!zig) {
     console.error(
       "error: Zig not found. Install it with `pip install ziglang==0.15.2` " +
