@@ -53,3 +53,30 @@ export function assertClose(
     throw new Error(`${what}: max difference ${d} exceeds ${tolerance} x scale ${scale}`);
   }
 }
+
+/**
+ * The worst relative difference between `analytic` gradients and central
+ * finite differences of `loss` over every `step`-th entry of `params`.
+ */
+export function worstGradientError(
+  params: Float32Array,
+  analytic: Float32Array,
+  loss: () => number,
+  step = 1,
+  eps = 1e-3,
+): number {
+  let worst = 0;
+  for (let i = 0; i < params.length; i += step) {
+    const saved = params[i];
+    params[i] = saved + eps;
+    const up = loss();
+    params[i] = saved - eps;
+    const down = loss();
+    params[i] = saved;
+    const numeric = (up - down) / (2 * eps);
+    const error = Math.abs(numeric - analytic[i]) /
+      (Math.max(Math.abs(numeric), Math.abs(analytic[i])) + 1e-2);
+    worst = Math.max(worst, error);
+  }
+  return worst;
+}

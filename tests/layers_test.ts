@@ -9,7 +9,14 @@ import { Dropout } from "../src/model/layers/dropout.ts";
 import { convGeometry } from "../src/model/layers/conv2d.ts";
 import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 import { referenceKernels as ref } from "./_reference_kernels.ts";
-import { assertClose, backends, maxDiff, nativeKernels, randomFloats } from "./_backends.ts";
+import {
+  assertClose,
+  backends,
+  maxDiff,
+  nativeKernels,
+  randomFloats,
+  worstGradientError,
+} from "./_backends.ts";
 
 const GEOMETRIES: [number, number, number, number, number, number][] = [
   // batch, size, channels, window, stride, padding
@@ -145,20 +152,7 @@ for (const { name, kernels, ignore } of backends) {
         };
         loss();
         const analytic = net.grads.slice();
-        const eps = 1e-3;
-        let worst = 0;
-        for (let i = 0; i < net.params.length; i++) {
-          const saved = net.params[i];
-          net.params[i] = saved + eps;
-          const up = loss();
-          net.params[i] = saved - eps;
-          const down = loss();
-          net.params[i] = saved;
-          const numeric = (up - down) / (2 * eps);
-          const error = Math.abs(numeric - analytic[i]) /
-            (Math.max(Math.abs(numeric), Math.abs(analytic[i])) + 1e-2);
-          worst = Math.max(worst, error);
-        }
+        const worst = worstGradientError(net.params, analytic, loss);
         ok(worst < 2e-2, `worst relative gradient error ${worst}`);
       },
     });

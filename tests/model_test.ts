@@ -18,7 +18,7 @@ import {
 } from "../src/model/safetensors.ts";
 import { fit } from "../src/train/fit.ts";
 import { ACTIVATION_NAMES } from "../src/model/network.ts";
-import { backends, randomFloats } from "./_backends.ts";
+import { backends, randomFloats, worstGradientError } from "./_backends.ts";
 
 /** A small separable problem: the class is the index of the brightest of 4 pixel pairs. */
 function toyData(
@@ -58,20 +58,7 @@ for (const { name, kernels, ignore } of backends) {
         net.computeGradients(x, y, rows);
         const analytic = net.grads.slice();
         const loss = (): number => net.computeGradients(x, y, rows).loss / rows;
-        const eps = 1e-3;
-        let worst = 0;
-        for (let i = 0; i < net.params.length; i += 3) {
-          const saved = net.params[i];
-          net.params[i] = saved + eps;
-          const up = loss();
-          net.params[i] = saved - eps;
-          const down = loss();
-          net.params[i] = saved;
-          const numeric = (up - down) / (2 * eps);
-          const error = Math.abs(numeric - analytic[i]) /
-            (Math.max(Math.abs(numeric), Math.abs(analytic[i])) + 1e-2);
-          worst = Math.max(worst, error);
-        }
+        const worst = worstGradientError(net.params, analytic, loss, 3);
         ok(worst < 2e-2, `${activation}: worst relative gradient error ${worst}`);
       }
     },
