@@ -6,6 +6,7 @@ import { evaluate } from "../src/cli/evaluate.ts";
 import type { Io } from "../src/cli/_io.ts";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
+import { ProgressBar } from "../src/cli/progress.ts";
 import { skipRealMnist } from "./_mnist.ts";
 import { backends } from "./_backends.ts";
 
@@ -306,4 +307,25 @@ Deno.test("build: a $ZIG that does not run is an error, not ignored", async () =
     new TextDecoder().decode(stderr),
     /^error: ZIG is "\/nonexistent\/zig", but .* does not run/,
   );
+});
+
+Deno.test("the progress bar fits the terminal's width, narrow or wide", () => {
+  for (const columns of [30, 50, 80, 200]) {
+    let drawn = "";
+    const bar = new ProgressBar((t) => void (drawn = t), () => columns);
+    bar.update({
+      epoch: 3,
+      batch: 469,
+      batches: 938,
+      samples: 30016,
+      loss: 0.1,
+      runningLoss: 0.12345,
+      runningAccuracy: 0.9,
+      seconds: 1.5,
+    });
+    const line = drawn.replace("\r\x1b[2K", "");
+    ok(line.length < columns, `${line.length} >= ${columns}: ${line}`);
+    match(line, /^epoch 3/);
+    if (columns >= 80) match(line, /\[#+-+\] 469\/938 loss 0\.1235 /);
+  }
 });

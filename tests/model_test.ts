@@ -396,6 +396,21 @@ Deno.test("saveNetwork() writes atomically and leaves no temporary files", async
     deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["model.safetensors"]);
     await rejects(saveNetwork(net, `${dir}/missing/model.safetensors`), Deno.errors.NotFound);
     deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["model.safetensors"]);
+    // What a killed save leaves behind: removed by the next save once stale;
+    // a recent one (perhaps a save still running) and other files are kept.
+    const stale = `${dir}/.tmp-model.safetensors-dead0000`;
+    const recent = `${dir}/.tmp-model.safetensors-live0000`;
+    const other = `${dir}/.tmp-other.safetensors-dead0000`;
+    for (const f of [stale, recent, other]) await Deno.writeFile(f, new Uint8Array(8));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await Deno.utime(stale, twoHoursAgo, twoHoursAgo);
+    await Deno.utime(other, twoHoursAgo, twoHoursAgo);
+    await saveNetwork(net, `${dir}/model.safetensors`);
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      ".tmp-model.safetensors-live0000",
+      ".tmp-other.safetensors-dead0000",
+      "model.safetensors",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
