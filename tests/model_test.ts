@@ -121,6 +121,10 @@ for (const { name, kernels, ignore } of backends) {
         await saveNetwork(net, path);
         const copy = await loadNetwork(path, { backend: kernels });
         equal(copy.spec, "dense(5) tanh dense(4)");
+        const meta = decodeSafetensors(await Deno.readFile(path), path).metadata;
+        equal(meta.output, "logits (4 classes); softmax gives probabilities");
+        equal(Number(meta.pixel_scale), 1 / 255);
+        equal(meta.leaky_relu_slope, "0.01");
         equal(copy.spec, net.spec);
         deepEqual(copy.preprocessing, net.preprocessing);
         deepEqual(copy.params, net.params);

@@ -15,7 +15,8 @@
 import { writeFileAtomic } from "../data/_atomic.ts";
 import type { BackendChoice } from "../kernels/select.ts";
 import type { Kernels } from "../kernels/kernels.ts";
-import type { ActivationName } from "../kernels/kernels.ts";
+import { type ActivationName, LEAKY_RELU_SLOPE } from "../kernels/kernels.ts";
+import { affineOf } from "../data/batcher.ts";
 import { ACTIVATION_NAMES, Network } from "./network.ts";
 import { buildLayers, mlpSpec, parseSpec } from "./layers/spec.ts";
 import type { Layer } from "./layers/layer.ts";
@@ -56,6 +57,7 @@ export interface LoadOptions {
  * ```
  */
 export function networkToBytes(network: Network): Uint8Array {
+  const [scale, shift] = affineOf(network.preprocessing);
   const tensors = new Map<string, Tensor>();
   network.layers.forEach((layer, i) => {
     for (const t of layer.tensors()) {
@@ -69,6 +71,13 @@ export function networkToBytes(network: Network): Uint8Array {
       spec: network.spec,
       input_shape: network.inputShape.join(","),
       preprocessing: JSON.stringify(network.preprocessing),
+      // For other tools: everything needed to run the model from this file.
+      pixel_scale: String(1 / 255),
+      input: `per sample ${network.inputShape.join("x")} values, row-major (NHWC), each ` +
+        `(pixel * pixel_scale - mean) / std = pixel * ${scale} + ${shift}`,
+      output: `logits (${network.outputSize} classes); softmax gives probabilities`,
+      layout: "dense weight (out, in); conv weight (filters, k, k, channels); activations NHWC",
+      leaky_relu_slope: String(LEAKY_RELU_SLOPE),
     },
     tensors,
   });
