@@ -214,3 +214,15 @@ Deno.test("data reads are bounded: devices are refused, gzip stops at the size i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseDigitCsv() reads lines ended by CR alone, LF or CRLF alike", () => {
+  for (const eol of ["\r", "\n", "\r\n"]) {
+    const data = parseDigitCsv(
+      ["label,pixel0,pixel1", "3,0,255", "7,10,20", ""].join(eol),
+      "x.csv",
+    );
+    equal(data.count, 2, JSON.stringify(eol));
+    deepEqual([...data.labels!], [3, 7]);
+    deepEqual([...data.images], [0, 255, 10, 20]);
+  }
+});

@@ -54,7 +54,11 @@ const COMMA = 44, LF = 10, CR = 13, ZERO = 48, NINE = 57;
  * ```
  */
 export function parseDigitCsv(input: Uint8Array | string, source: string, classes = 10): Dataset {
-  const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
+  let bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
+  if (bytes.indexOf(LF) < 0 && bytes.indexOf(CR) >= 0) {
+    // Lines ended by CR alone (classic Mac): read them as LF lines.
+    bytes = bytes.map((b) => (b === CR ? LF : b));
+  }
   let end = bytes.indexOf(LF);
   if (end < 0) end = bytes.length;
   const header = new TextDecoder().decode(bytes.subarray(0, end)).trim().split(",");
