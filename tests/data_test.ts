@@ -226,3 +226,39 @@ Deno.test("parseDigitCsv() reads lines ended by CR alone, LF or CRLF alike", () 
     deepEqual([...data.images], [0, 255, 10, 20]);
   }
 });
+
+Deno.test("gunzipIfNeeded() reads multi-member gzip files, bounded as a whole", async () => {
+  const gzip = async (b: Uint8Array): Promise<Uint8Array> =>
+    new Uint8Array(
+      await new Response(
+        new Blob([b as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+          new CompressionStream("gzip"),
+        ),
+      )
+        .arrayBuffer(),
+    );
+  const join = (...parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) out.set(p, at), at += p.length;
+    return out;
+  };
+  // An IDX label file (8-byte header declaring 6 labels) split over three members.
+  const file = Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 6, 1, 2, 3, 4, 5, 6);
+  const members = join(
+    await gzip(file.subarray(0, 5)),
+    await gzip(file.subarray(5, 9)),
+    await gzip(file.subarray(9)),
+  );
+  deepEqual(await gunzipIfNeeded(members, "multi.gz"), file);
+  // The bound spans the members: one extra member past the declared size is refused.
+  const longer = join(members, await gzip(new Uint8Array(1000)));
+  await rejects(
+    () => gunzipIfNeeded(longer, "multi.gz"),
+    /inflates to more than the 14 bytes its IDX header declares/,
+  );
+  await rejects(
+    () => gunzipIfNeeded(members.subarray(0, members.length - 3), "cut.gz"),
+    /corrupt or truncated/,
+  );
+});

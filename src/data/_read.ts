@@ -40,41 +40,85 @@ export function idxDeclaredSize(head: Uint8Array): number | undefined {
   return 4 + 4 * dims + items;
 }
 
+/** What has been inflated so far, and the bound it must stay within. */
+interface Inflated {
+  chunks: Uint8Array[];
+  total: number;
+  bound: number;
+}
+
+/** Inflates one gzip member onto `into`; on failure `into` is left as it was. */
+async function inflateMember(
+  member: Uint8Array,
+  into: Inflated,
+  source: string,
+  limit: number,
+): Promise<void> {
+  const reader = new Blob([member as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new DecompressionStream("gzip")).getReader();
+  const chunks = into.chunks.length, total = into.total, bound = into.bound;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      into.chunks.push(value);
+      into.total += value.length;
+      if (into.total - value.length < 64) {
+        const declared = idxDeclaredSize(concat(into.chunks, Math.min(into.total, 64)));
+        if (declared !== undefined) into.bound = Math.min(limit, declared);
+      }
+      if (into.total > into.bound) {
+        throw new RangeError(
+          `Cannot decompress "${source}": it inflates to more than the ${into.bound} bytes ` +
+            (into.bound < limit ? "its IDX header declares" : "allowed"),
+        );
+      }
+    }
+  } catch (error) {
+    into.chunks.length = chunks, into.total = total, into.bound = bound;
+    throw error;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 /**
- * Inflates a gzip stream, stopping with an error as soon as the output
+ * Inflates a gzip file of one or more members (concatenated gzip streams
+ * are one valid file), stopping with a RangeError as soon as the output
  * exceeds the size its IDX header declares (when it has one) or `limit`.
+ * Member boundaries are not marked in the data: where the whole rest does
+ * not inflate as one member, each later gzip signature is tried as the
+ * start of the next (the trailer's CRC makes a false boundary fail).
  */
 export async function inflateBounded(
   bytes: Uint8Array,
   source: string,
   limit = MAX_DATA_BYTES,
 ): Promise<Uint8Array> {
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip")).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0, bound = limit, head: Uint8Array = new Uint8Array(0);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
-      if (head.length < 64) {
-        head = concat(chunks, Math.min(total, 64));
-        const declared = idxDeclaredSize(head);
-        if (declared !== undefined) bound = Math.min(limit, declared);
+  const into: Inflated = { chunks: [], total: 0, bound: limit };
+  let start = 0;
+  while (start < bytes.length) {
+    try {
+      await inflateMember(bytes.subarray(start), into, source, limit);
+      break;
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
+      let end = -1;
+      for (let p = bytes.indexOf(0x1f, start + 18); p >= 0; p = bytes.indexOf(0x1f, p + 1)) {
+        if (bytes[p + 1] !== 0x8b || bytes[p + 2] !== 0x08) continue;
+        try {
+          await inflateMember(bytes.subarray(start, p), into, source, limit);
+          end = p;
+          break;
+        } catch (inner) {
+          if (inner instanceof RangeError) throw inner;
+        }
       }
-      if (total > bound) {
-        throw new RangeError(
-          `Cannot decompress "${source}": it inflates to more than the ${bound} bytes ` +
-            (bound < limit ? "its IDX header declares" : "allowed"),
-        );
-      }
+      if (end < 0) throw error;
+      start = end;
     }
-  } finally {
-    reader.cancel().catch(() => {});
   }
-  return concat(chunks, total);
+  return concat(into.chunks, into.total);
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
