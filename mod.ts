@@ -93,6 +93,7 @@ export { CsvFormatError, parseDigitCsv, readDigitCsv } from "./src/data/csv.ts";
 export {
   loadMnist,
   type LoadMnistOptions,
+  loadMnistTest,
   type Mnist,
   MNIST_FILES,
   MNIST_MIRRORS,

