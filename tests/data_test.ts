@@ -262,3 +262,10 @@ Deno.test("gunzipIfNeeded() reads multi-member gzip files, bounded as a whole", 
     /corrupt or truncated/,
   );
 });
+
+Deno.test("parseDigitCsv() rejects a line that starts with CR (it used to loop forever)", () => {
+  throws(
+    () => parseDigitCsv("label,p0,p1\n\r,0,255\r\n0,1,2\n", "x.csv"),
+    /"x\.csv" line 2, field "label": expected an integer 0\.\.255/,
+  );
+});

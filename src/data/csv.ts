@@ -90,7 +90,11 @@ export function parseDigitCsv(input: Uint8Array | string, source: string, classe
   let lineNo = 1;
   for (let sample = 0; sample < lines;) {
     lineNo++;
-    if (pos >= bytes.length || bytes[pos] === LF || bytes[pos] === CR) {
+    // Blank lines (empty, or a lone CR) were not counted above: skip them.
+    // A line that merely starts with CR is data, and fails as such below.
+    if (
+      bytes[pos] === LF || (bytes[pos] === CR && (pos + 1 >= bytes.length || bytes[pos + 1] === LF))
+    ) {
       pos = skipLine(bytes, pos);
       continue;
     }
