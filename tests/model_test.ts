@@ -18,7 +18,7 @@ import {
 } from "../src/model/safetensors.ts";
 import { fit } from "../src/train/fit.ts";
 import { ACTIVATION_NAMES } from "../src/model/network.ts";
-import { backends, randomFloats, worstGradientError } from "./_backends.ts";
+import { backends, maxDiff, randomFloats, worstGradientError } from "./_backends.ts";
 
 /** A small separable problem: the class is the index of the brightest of 4 pixel pairs. */
 function toyData(
@@ -418,4 +418,38 @@ Deno.test("saveNetwork() writes atomically and leaves no temporary files", async
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "a save killed at any moment leaves the old or the new complete model",
+  ignore: Deno.build.os === "windows",
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/model.safetensors`;
+      const expected = [1, 2].map((seed) =>
+        new Network({ sizes: [784, 512, 10], seed, backend: "ts" }).params
+      );
+      for (let round = 0; round < 6; round++) {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", new URL("./_save_loop.ts", import.meta.url).pathname, path],
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        const reader = child.stdout.getReader();
+        await reader.read(); // "ready": the first save is complete
+        await new Promise((resolve) => setTimeout(resolve, 20 + round * 37));
+        child.kill("SIGKILL");
+        await child.status;
+        await reader.cancel();
+        const params = (await loadNetwork(path, { backend: "ts" })).params;
+        ok(
+          expected.some((p) => maxDiff(p, params) === 0),
+          `round ${round}: the file is neither model`,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
