@@ -138,21 +138,6 @@ export function checkBiasActivation(
   checkActivation("biasActivationForward", activation);
 }
 
-/** Checks `activationForward` / `activationBackward` arguments. */
-export function checkActivationOp(
-  op: string,
-  a: Float32Array,
-  b: Float32Array,
-  n: number,
-  activation: number,
-): void {
-  checkStep(op, n, {
-    [op === "activationForward" ? "y" : "grad"]: a,
-    [op === "activationForward" ? "x" : "out"]: b,
-  });
-  checkActivation(op, activation);
-}
-
 /** Checks `softmaxCrossEntropy` arguments, labels included. */
 export function checkSoftmaxCrossEntropy(
   logits: Float32Array,

@@ -4,7 +4,7 @@
 // and none can be reached unchecked through selectKernels.
 
 import {
-  checkActivationOp,
+  checkActivation,
   checkBiasActivation,
   checkDim,
   checkGather,
@@ -15,7 +15,7 @@ import {
   checkStep,
 } from "./_check.ts";
 import { checkIm2col, LAYER_CHECKS } from "./_check_layers.ts";
-import { checkMlpSamples } from "./_mlp_samples.ts";
+import { MLP_CHECKS } from "./_mlp_samples.ts";
 import type { KernelCheck, KernelOp as Op, Kernels } from "./kernels.ts";
 
 /** For each operation, a function that throws on bad arguments. */
@@ -23,8 +23,14 @@ const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
   allocate: (length) => checkDim("allocate", "length", length),
   gemm: (_ta, _tb, m, n, k, _alpha, a, b, _beta, c) => checkGemm(m, n, k, a, b, c),
   biasActivationForward: checkBiasActivation,
-  activationForward: (y, x, n, act) => checkActivationOp("activationForward", y, x, n, act),
-  activationBackward: (g, out, n, act) => checkActivationOp("activationBackward", g, out, n, act),
+  activationForward(y, x, n, act): void {
+    checkStep("activationForward", n, { y, x });
+    checkActivation("activationForward", act);
+  },
+  activationBackward(grad, out, n, act): void {
+    checkStep("activationBackward", n, { grad, out });
+    checkActivation("activationBackward", act);
+  },
   softmaxCrossEntropy: (logits, labels, grad, rows, cols, _scale, stats) =>
     checkSoftmaxCrossEntropy(logits, labels, grad, rows, cols, stats),
   softmax: (x, rows, cols) => checkMatrix("softmax", "x", x, rows, cols),
@@ -41,8 +47,7 @@ const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
     checkStep("momentumStep", n, { params, grads, velocity }),
   adamStep: (params, grads, m, v, n) => checkStep("adamStep", n, { params, grads, m, v }),
   gatherBatch: checkGather,
-  mlpSgdSamples: (params, work, sizes, layers, inputs, labels, count, act, _lr, stats) =>
-    checkMlpSamples(params, work, sizes, layers, inputs, labels, count, act, stats),
+  ...MLP_CHECKS,
 };
 
 /**

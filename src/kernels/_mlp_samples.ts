@@ -3,6 +3,7 @@
 // tests hold it to them.
 
 import { checkActivation, checkArray, checkDim, checkLabels, checkLength } from "./_check.ts";
+import type { KernelCheck } from "./kernels.ts";
 
 /** Most layers the fast path accepts (MAX_LAYERS in native/mlp.c). */
 export const MLP_MAX_LAYERS = 64;
@@ -18,34 +19,26 @@ export function mlpWorkSize(sizes: Int32Array, layers: number): number {
 }
 
 /** Validates every argument of `Kernels.mlpSgdSamples`. */
-export function checkMlpSamples(
-  params: Float32Array,
-  work: Float32Array,
-  sizes: Int32Array,
-  layers: number,
-  inputs: Float32Array,
-  labels: Int32Array,
-  count: number,
-  activation: number,
-  stats: Float64Array,
-): void {
-  const op = "mlpSgdSamples";
-  checkDim(op, "count", count);
-  if (!Number.isInteger(layers) || layers < 1 || layers > MLP_MAX_LAYERS) {
-    throw new RangeError(`${op}: layers must be 1..${MLP_MAX_LAYERS}, got ${layers}`);
-  }
-  checkArray(op, "sizes", sizes, Int32Array, layers + 1);
-  let total = 0;
-  for (let l = 0; l <= layers; l++) {
-    if (!(sizes[l] > 0)) throw new RangeError(`${op}: sizes[${l}] is ${sizes[l]}`);
-    if (l > 0) total += sizes[l] * sizes[l - 1] + sizes[l];
-  }
-  checkDim(op, "parameter count", total);
-  checkLength(op, "params", params, total);
-  checkLength(op, "work", work, mlpWorkSize(sizes, layers));
-  checkLength(op, "inputs", inputs, count * sizes[0]);
-  checkArray(op, "labels", labels, Int32Array, count);
-  checkArray(op, "stats", stats, Float64Array, 2);
-  checkActivation(op, activation);
-  checkLabels(labels, count, sizes[layers]);
-}
+export const MLP_CHECKS: { mlpSgdSamples: KernelCheck<"mlpSgdSamples"> } = {
+  mlpSgdSamples(params, work, sizes, layers, inputs, labels, count, activation, _lr, stats): void {
+    const op = "mlpSgdSamples";
+    checkDim(op, "count", count);
+    if (!Number.isInteger(layers) || layers < 1 || layers > MLP_MAX_LAYERS) {
+      throw new RangeError(`${op}: layers must be 1..${MLP_MAX_LAYERS}, got ${layers}`);
+    }
+    checkArray(op, "sizes", sizes, Int32Array, layers + 1);
+    let total = 0;
+    for (let l = 0; l <= layers; l++) {
+      if (!(sizes[l] > 0)) throw new RangeError(`${op}: sizes[${l}] is ${sizes[l]}`);
+      if (l > 0) total += sizes[l] * sizes[l - 1] + sizes[l];
+    }
+    checkDim(op, "parameter count", total);
+    checkLength(op, "params", params, total);
+    checkLength(op, "work", work, mlpWorkSize(sizes, layers));
+    checkLength(op, "inputs", inputs, count * sizes[0]);
+    checkArray(op, "labels", labels, Int32Array, count);
+    checkArray(op, "stats", stats, Float64Array, 2);
+    checkActivation(op, activation);
+    checkLabels(labels, count, sizes[layers]);
+  },
+};
