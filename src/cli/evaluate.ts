@@ -9,18 +9,20 @@
 import { parseArgs } from "node:util";
 import { readDigitCsv } from "../data/csv.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { loadMnistTest } from "../data/mnist.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
+import { loadTestData } from "./_data.ts";
 import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
 
 const USAGE = `Usage: deno task evaluate --model FILE [options]
 
-Reports a saved model's accuracy and confusion matrix on the MNIST test set.
+Reports a saved model's accuracy and confusion matrix on the MNIST test set
+(or another dataset's). Only the test files are read.
 
 Options:
   --model FILE     the model to evaluate (required; e.g. mnist.safetensors)
-  --data DIR       directory holding the MNIST IDX files (raw or .gz)
+  --data DIR       use the test IDX files in DIR (any dataset; t10k-images-idx3-ubyte
+                   and t10k-labels-idx1-ubyte, raw or .gz; default: MNIST, verified)
   --csv FILE       evaluate on a digit CSV instead; without a label column,
                    print predictions as ImageId,Label lines
   --backend NAME   ${BACKEND_CHOICES.join(" | ")} (default auto)
@@ -77,12 +79,13 @@ export function evaluate(args: string[], io: Io): Promise<number> {
     let data: Dataset;
     let source: string;
     if (values.csv) {
-      data = await readDigitCsv(values.csv);
+      if (values.data !== undefined) {
+        throw new UsageError("--csv and --data both name test data; give one of them");
+      }
+      data = await readDigitCsv(values.csv, 256);
       source = values.csv;
     } else {
-      const mnist = await loadMnistTest({ dir: values.data });
-      data = mnist.test;
-      source = `MNIST test set from ${mnist.source}`;
+      ({ test: data, source } = await loadTestData(values));
     }
     if (data.rows * data.cols !== network.inputSize) {
       throw new Error(

@@ -1,6 +1,6 @@
 /**
- * `deno task train`: trains a network on MNIST, printing a line per epoch,
- * and saves it (atomically, after every epoch).
+ * `deno task train`: trains a network on MNIST (or any IDX or CSV image
+ * data), printing a line per epoch, and saves it atomically at the end.
  *
  * @module
  */
@@ -8,7 +8,6 @@
 import { parseArgs } from "node:util";
 import { pixelStatistics } from "../data/batcher.ts";
 import { subset } from "../data/dataset.ts";
-import { loadMnist } from "../data/mnist.ts";
 import type { ActivationName } from "../kernels/kernels.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";
@@ -28,16 +27,18 @@ import {
 import { ProgressBar } from "./progress.ts";
 import { checkOutputPath } from "./_output.ts";
 import { parseSpec } from "../model/layers/spec.ts";
-import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
+import { PRESET_NAMES, presetArchitecture, PRESETS } from "../train/presets.ts";
+import { loadTrainingData } from "./_data.ts";
 
 const USAGE = `Usage: deno task train [options]
 
-Trains a network on MNIST and saves it.
+Trains a network on MNIST (or other IDX or CSV image data) and saves it.
+Input width and class count follow from the data.
 
 Options:
   --preset NAME       a measured recipe: ${PRESET_NAMES.join(" | ")} (flags below override it)
   --layers SPEC       layer spec, e.g. "conv(32,5,pad=2) relu maxpool(2) flatten dense(10)"
-  --sizes LIST        dense stack widths, input first  (default 784,128,64,10)
+  --sizes LIST        dense stack widths, input first  (default PIXELS,128,64,CLASSES)
   --activation NAME   ${ACTIVATION_NAMES.join(" | ")}   (default relu)
   --init NAME         ${INIT_NAMES.join(" | ")}                (default he)
   --epochs N          passes over the training set     (default 10)
@@ -48,7 +49,10 @@ Options:
   --schedule NAME     ${SCHEDULES.join(" | ")}   (default constant)
   --standardize       standardize pixels with the training mean/std
   --seed N            seed of weights and shuffles, 0..4294967295 (default 1)
-  --data DIR          directory holding the MNIST IDX files (raw or .gz)
+  --data DIR          train on the IDX files in DIR (any dataset: KMNIST, EMNIST, ...;
+                      the four standard names, raw or .gz; default: MNIST, verified)
+  --train-csv FILE    train on a CSV with a label column (Kaggle's train.csv)
+  --test-csv FILE     score on this CSV (with --train-csv; unlabelled = not scored)
   --out FILE          where to save the model          (default mnist.safetensors)
   --backend NAME      ${BACKEND_CHOICES.join(" | ")}             (default auto)
   --threads N         native backend threads           (default: all cores)
@@ -92,6 +96,8 @@ export function train(args: string[], io: Io): Promise<number> {
         standardize: { type: "boolean", default: false },
         seed: { type: "string", default: "1" },
         data: { type: "string" },
+        "train-csv": { type: "string" },
+        "test-csv": { type: "string" },
         out: { type: "string", default: "mnist.safetensors" },
         backend: { type: "string", default: "auto" },
         threads: { type: "string" },
@@ -110,25 +116,26 @@ export function train(args: string[], io: Io): Promise<number> {
     if (values.layers !== undefined && (values.sizes !== undefined || values.activation)) {
       throw new UsageError("--layers replaces --sizes and --activation; give one or the other");
     }
-    const fromPreset = values.layers === undefined && values.sizes === undefined &&
-      values.activation === undefined;
-    const layers = values.layers ?? (fromPreset ? preset.layers : undefined);
-    let sizes: number[] | undefined, activation: ActivationName | undefined;
-    if (layers === undefined) {
-      const sizeText = values.sizes ?? (fromPreset ? preset.sizes?.join(",") : undefined) ??
-        "784,128,64,10";
-      sizes = sizeText.split(",").map((s) => intOption("sizes", s));
+    // Without --layers or --sizes the preset's architecture is used, resized to the data.
+    const fromPreset = values.layers === undefined && values.sizes === undefined;
+    if (fromPreset && values.activation !== undefined && !preset.sizes) {
+      throw new UsageError("--activation applies to dense stacks (--sizes); use --layers");
+    }
+    let sizes: number[] | undefined;
+    const activation = choiceOption<ActivationName>(
+      "activation",
+      values.activation ?? preset.activation ?? "relu",
+      ACTIVATION_NAMES,
+    );
+    if (values.sizes !== undefined) {
+      sizes = values.sizes.split(",").map((s) => intOption("sizes", s));
       if (sizes.length < 2) {
-        throw new UsageError(`--sizes needs at least two widths, got "${sizeText}"`);
+        throw new UsageError(`--sizes needs at least two widths, got "${values.sizes}"`);
       }
-      activation = choiceOption<ActivationName>(
-        "activation",
-        values.activation ?? preset.activation ?? "relu",
-        ACTIVATION_NAMES,
-      );
-    } else {
+    }
+    if (values.layers !== undefined) {
       try {
-        parseSpec(layers);
+        parseSpec(values.layers);
       } catch (e) {
         throw new UsageError(`--layers: ${(e as Error).message}`);
       }
@@ -162,15 +169,18 @@ export function train(args: string[], io: Io): Promise<number> {
     const say = values.quiet ? () => {} : io.out;
 
     await checkOutputPath("out", values.out);
-    const mnist = await loadMnist({ dir: values.data });
-    const trainSet = limit !== undefined && limit < mnist.train.count
-      ? subset(mnist.train, Array.from({ length: limit }, (_, i) => i))
-      : mnist.train;
-    if (sizes && sizes[0] !== trainSet.rows * trainSet.cols) {
+    const data = await loadTrainingData(values);
+    await checkOutputPath("out", values.out, data.files);
+    const pixels = data.train.rows * data.train.cols;
+    const trainSet = limit !== undefined && limit < data.train.count
+      ? subset(data.train, Array.from({ length: limit }, (_, i) => i))
+      : data.train;
+    let layers = values.layers;
+    if (fromPreset) ({ sizes, layers } = presetArchitecture(preset, pixels, data.classes));
+    if (sizes && sizes[0] !== pixels) {
       throw new UsageError(
-        `--sizes starts with ${sizes[0]}, but the images have ${
-          trainSet.rows * trainSet.cols
-        } pixels`,
+        `--sizes starts with ${sizes[0]}, but the images have ${pixels} pixels ` +
+          `(${trainSet.rows}x${trainSet.cols})`,
       );
     }
     const preprocessing = values.standardize ? pixelStatistics(trainSet) : undefined;
@@ -186,9 +196,19 @@ export function train(args: string[], io: Io): Promise<number> {
       }
       throw e;
     }
+    if (network.outputSize < data.classes) {
+      throw new UsageError(
+        `--${sizes ? "sizes" : "layers"}: the network has ${network.outputSize} outputs, but ` +
+          `the labels go up to ${data.classes - 1}; end with ${data.classes} units or more`,
+      );
+    }
     if (network.fallbackReason) io.err(`note: using the TS backend; ${network.fallbackReason}\n`);
     say(`backend: ${network.backend}\n`);
-    say(`data: ${mnist.source} (${trainSet.count} train, ${mnist.test.count} test)\n`);
+    say(
+      `data: ${data.source} (${trainSet.count} train, ${
+        data.test ? `${data.test.count} test` : "no labelled test set"
+      }; ${trainSet.rows}x${trainSet.cols} pixels, ${data.classes} classes)\n`,
+    );
     say(
       `model: ${sizes ? `${sizes.join("-")} ${activation}` : network.spec}, ` +
         `${network.summary().trainableParams} parameters, ${init} init, ${optimizer} lr ${learningRate}, ` +
@@ -205,7 +225,7 @@ export function train(args: string[], io: Io): Promise<number> {
       momentum,
       schedule,
       seed,
-      validationData: mnist.test,
+      validationData: data.test,
       onBatchEnd: bar && ((p) => bar.update(p)),
       onEpochEnd: (m) => {
         bar?.clear();
@@ -220,8 +240,10 @@ export function train(args: string[], io: Io): Promise<number> {
     await saveNetwork(network, values.out);
     const last = history.epochs.at(-1);
     const total = history.epochs.reduce((s, m) => s + m.seconds, 0);
+    const tested = data.test &&
+      (last?.validationAccuracy ?? network.evaluate(data.test).accuracy);
     io.out(
-      `test accuracy ${pct(last?.validationAccuracy ?? network.evaluate(mnist.test).accuracy)} ` +
+      `${tested === undefined ? "no labelled test set; " : `test accuracy ${pct(tested)} `}` +
         `after ${history.epochs.length} epochs (${total.toFixed(1)}s training)\n`,
     );
     io.out(`saved ${values.out}\n`);

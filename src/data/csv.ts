@@ -168,6 +168,7 @@ function skipLine(bytes: Uint8Array, pos: number): number {
  * Reads a digit CSV file from disk.
  *
  * @param path File path.
+ * @param classes Number of classes; labels must be below it (256 accepts any byte).
  * @returns The dataset (see {@link parseDigitCsv}).
  * @throws {CsvFormatError} On bad contents; `Deno.errors.NotFound` if missing.
  * @example Read a Kaggle training file
@@ -176,6 +177,6 @@ function skipLine(bytes: Uint8Array, pos: number): number {
  * const train = await readDigitCsv("train.csv");
  * ```
  */
-export async function readDigitCsv(path: string): Promise<Dataset> {
-  return parseDigitCsv(await readDataFile(path), path);
+export async function readDigitCsv(path: string, classes = 10): Promise<Dataset> {
+  return parseDigitCsv(await readDataFile(path), path, classes);
 }

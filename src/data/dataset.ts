@@ -86,6 +86,27 @@ export function checkDataset(
 }
 
 /**
+ * The number of classes a set of datasets uses: the largest label plus one.
+ *
+ * @param datasets Labelled datasets (unlabelled ones are skipped).
+ * @returns Largest label + 1, or 0 when there are no labels.
+ * @example
+ * ```ts
+ * import { classCount } from "./dataset.ts";
+ * const data = { images: new Uint8Array(3), labels: new Uint8Array([0, 4, 2]), count: 3, rows: 1, cols: 1 };
+ * console.log(classCount(data)); // 5
+ * ```
+ */
+export function classCount(...datasets: Dataset[]): number {
+  let top = -1;
+  for (const { labels, count } of datasets) {
+    if (!labels) continue;
+    for (let i = 0; i < count; i++) if (labels[i] > top) top = labels[i];
+  }
+  return top + 1;
+}
+
+/**
  * Copies the samples at `indices` into a new dataset.
  *
  * @param data The source dataset.

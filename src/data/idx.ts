@@ -209,6 +209,7 @@ export async function gunzipIfNeeded(bytes: Uint8Array, source: string): Promise
  *
  * @param imagesPath Path of the IDX image file.
  * @param labelsPath Path of the IDX label file.
+ * @param classes Number of classes; labels must be below it (256 accepts any byte).
  * @returns The validated dataset.
  * @throws {IdxFormatError} On any format problem; `Deno.errors.NotFound` if a file is missing.
  * @example Read the test set
@@ -217,7 +218,11 @@ export async function gunzipIfNeeded(bytes: Uint8Array, source: string): Promise
  * const test = await readIdxDataset("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
  * ```
  */
-export async function readIdxDataset(imagesPath: string, labelsPath: string): Promise<Dataset> {
+export async function readIdxDataset(
+  imagesPath: string,
+  labelsPath: string,
+  classes = 10,
+): Promise<Dataset> {
   const [imageBytes, labelBytes] = await Promise.all([
     readDataFile(imagesPath).then((b) => gunzipIfNeeded(b, imagesPath)),
     readDataFile(labelsPath).then((b) => gunzipIfNeeded(b, labelsPath)),
@@ -226,5 +231,6 @@ export async function readIdxDataset(imagesPath: string, labelsPath: string): Pr
     parseIdxImages(imageBytes, imagesPath),
     parseIdxLabels(labelBytes, labelsPath),
     [imagesPath, labelsPath],
+    classes,
   );
 }

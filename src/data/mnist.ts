@@ -13,6 +13,7 @@
 import type { Dataset } from "./dataset.ts";
 import { gunzipIfNeeded, makeIdxDataset, parseIdxImages, parseIdxLabels } from "./idx.ts";
 import { readDataFile } from "./_read.ts";
+import { findIdxFile, IDX_SPLIT_FILES, type IdxSplit } from "./idx_dir.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
 /** The four MNIST files and the SHA-256 of each uncompressed file. */
@@ -123,38 +124,14 @@ async function verified(name: MnistFile, bytes: Uint8Array, where: string): Prom
   return raw;
 }
 
-/** Reads `name` (or `name.gz`, or the `name.ubyte` spelling) from `dir`. */
-async function readFromDir(dir: string, name: MnistFile): Promise<Uint8Array> {
-  const dotted = name.replace(/-(idx\d)-/, ".$1-");
-  const candidates = [name, `${name}.gz`, dotted, `${dotted}.gz`];
-  for (const file of candidates) {
-    const path = `${dir}/${file}`;
-    let bytes: Uint8Array;
-    try {
-      bytes = await readDataFile(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw error;
-    }
-    return await verified(name, bytes, path);
-  }
-  throw new Error(`no ${name}[.gz] in "${dir}"`);
-}
-
-/** The two files of each split. */
-const SPLIT_FILES: Readonly<Record<Split, readonly [MnistFile, MnistFile]>> = {
-  train: ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"],
-  test: ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"],
-};
-
 /** A split of MNIST. */
-type Split = "train" | "test";
+type Split = IdxSplit;
 type Splits = Partial<Record<Split, Dataset>>;
 
 function datasetsFrom(files: Map<MnistFile, Uint8Array>, where: string, splits: Split[]): Splits {
   const out: Splits = {};
   for (const split of splits) {
-    const [images, labels] = SPLIT_FILES[split];
+    const [images, labels] = IDX_SPLIT_FILES[split] as [MnistFile, MnistFile];
     out[split] = makeIdxDataset(
       parseIdxImages(files.get(images)!, `${where}/${images}`),
       parseIdxLabels(files.get(labels)!, `${where}/${labels}`),
@@ -166,8 +143,9 @@ function datasetsFrom(files: Map<MnistFile, Uint8Array>, where: string, splits: 
 
 async function loadDir(dir: string, splits: Split[]): Promise<Splits> {
   const files = new Map<MnistFile, Uint8Array>();
-  for (const name of splits.flatMap((s) => SPLIT_FILES[s])) {
-    files.set(name, await readFromDir(dir, name));
+  for (const name of splits.flatMap((s) => IDX_SPLIT_FILES[s]) as MnistFile[]) {
+    const path = await findIdxFile(dir, name);
+    files.set(name, await verified(name, await readDataFile(path), path));
   }
   return datasetsFrom(files, dir, splits);
 }
@@ -232,7 +210,7 @@ async function download(
 ): Promise<Splits> {
   await Deno.mkdir(dir, { recursive: true });
   const files = new Map<MnistFile, Uint8Array>();
-  for (const name of splits.flatMap((s) => SPLIT_FILES[s])) {
+  for (const name of splits.flatMap((s) => IDX_SPLIT_FILES[s]) as MnistFile[]) {
     const errors: string[] = [];
     for (const mirror of mirrors) {
       const url = `${mirror}${name}.gz`;

@@ -6,6 +6,7 @@
  */
 
 import type { ActivationName } from "../kernels/kernels.ts";
+import { parseSpec, specToken } from "../model/layers/spec.ts";
 import type { OptimizerName } from "../model/optimizers.ts";
 import type { Schedule } from "./fit.ts";
 
@@ -59,3 +60,32 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
 
 /** Preset names, for validation and help texts. */
 export const PRESET_NAMES: readonly string[] = Object.freeze(Object.keys(PRESETS));
+
+/**
+ * A preset's architecture resized for other data: the input width becomes
+ * `pixels` and the output layer gets `classes` units (the recipes are
+ * written for MNIST's 784 pixels and 10 classes).
+ *
+ * @param preset The recipe.
+ * @param pixels Values per input image.
+ * @param classes Number of classes to predict.
+ * @returns Dense widths (`sizes`) or a layer spec (`layers`).
+ * @example A CNN for EMNIST's 47 balanced classes
+ * ```ts
+ * import { PRESETS, presetArchitecture } from "./presets.ts";
+ * console.log(presetArchitecture(PRESETS.mlp, 784, 47).sizes); // [ 784, 128, 64, 47 ]
+ * console.log(presetArchitecture(PRESETS.cnn, 784, 47).layers?.endsWith("dense(47)")); // true
+ * ```
+ */
+export function presetArchitecture(
+  preset: Preset,
+  pixels: number,
+  classes: number,
+): { sizes?: number[]; layers?: string } {
+  if (preset.sizes) return { sizes: [pixels, ...preset.sizes.slice(1, -1), classes] };
+  const tokens = parseSpec(preset.layers!);
+  const last = tokens.at(-1)!;
+  if (last.type !== "dense") return { layers: preset.layers };
+  tokens[tokens.length - 1] = { ...last, units: classes };
+  return { layers: tokens.map(specToken).join(" ") };
+}
