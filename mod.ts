@@ -110,8 +110,10 @@ export {
   type Mnist,
   MNIST_FILES,
   MNIST_MIRRORS,
+  MNIST_SOURCES,
   type MnistFile,
   MnistNotFoundError,
+  type MnistSource,
 } from "./src/data/mnist.ts";
 export {
   Batcher,

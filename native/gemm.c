@@ -86,6 +86,8 @@ MND_API int32_t mnd_force_isa(int32_t isa) {
 
 MND_API int32_t mnd_abi_version(void) { return MND_ABI_VERSION; }
 
+MND_API int32_t mnd_misalignment(const void *p) { return (int32_t)((uintptr_t)p % 64); }
+
 // ---- per-thread packing buffers ----------------------------------------------
 
 static float *pack_a_buf[MND_MAX_THREADS];

@@ -38,7 +38,7 @@
 #define MND_API __attribute__((visibility("default")))
 #endif
 
-#define MND_ABI_VERSION 2
+#define MND_ABI_VERSION 3
 
 #define MND_ACT_IDENTITY 0
 #define MND_ACT_SIGMOID 1
@@ -56,6 +56,9 @@
 
 // ABI version; the TS loader refuses a library whose version differs.
 MND_API int32_t mnd_abi_version(void);
+// Bytes by which `p` is past a 64-byte boundary (0..63): lets the loader
+// align buffers without the pointer API, which scoped --allow-ffi denies.
+MND_API int32_t mnd_misalignment(const void *p);
 // Instruction set the GEMM dispatches to on this CPU (MND_ISA_*).
 MND_API int32_t mnd_isa(void);
 // Restricts the GEMM to a given instruction set (for tests and benchmarks);

@@ -1,72 +1,66 @@
 /**
- * `deno task build`: builds the native library with Zig
- * (`zig build -Doptimize=ReleaseFast`, extra arguments passed through).
+ * Builds the native library with Zig.
+ *
+ * - `deno task build [zig args]` in a checkout: `zig build -Doptimize=ReleaseFast`
+ *   into `zig-out/lib/` (extra arguments passed through).
+ * - `deno run -A jsr:@x/mnist-dnn/build` anywhere else (or `--user-cache`):
+ *   builds the package's published sources and installs the library into
+ *   the per-user cache, where the loader finds it in every project.
+ *
  * Zig is found as `$ZIG` (may be a command line such as
- * `python3 -m ziglang`), then `zig` on the PATH, then `python3 -m ziglang`
- * (`pip install ziglang==0.15.2`).
+ * `python3 -m ziglang`), then `zig` on the PATH, then `python3 -m ziglang`.
+ *
+ * @example Build into the per-user cache from code
+ * ```ts ignore
+ * import { buildNativeLibrary } from "jsr:@x/mnist-dnn/build";
+ * console.log(await buildNativeLibrary());
+ * ```
  *
  * @module
  */
 
-async function works(command: string[]): Promise<boolean> {
+import { buildNativeLibrary, findZig, ZIG_MISSING } from "../ffi/build.ts";
+import { filePath } from "../_paths.ts";
+
+export { buildNativeLibrary, type BuildOptions, findZig } from "../ffi/build.ts";
+
+/** The package root when this module runs from local files (a checkout or a linked copy). */
+function checkoutRoot(): string | undefined {
+  const root = new URL("../../", import.meta.url);
+  if (root.protocol !== "file:") return undefined;
   try {
-    const { success } = await new Deno.Command(command[0], {
-      args: [...command.slice(1), "version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
+    return Deno.statSync(new URL("build.zig", root)).isFile ? filePath(root) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/**
- * Finds a working Zig command: `$ZIG` when it is set (an error if it does
- * not run: a setting is never silently replaced), else the first of `zig`
- * and `python3 -m ziglang` that runs.
- *
- * @returns The command and its leading arguments, or undefined.
- * @throws {Error} If `$ZIG` is set but does not run.
- */
-export async function findZig(): Promise<string[] | undefined> {
-  const fromEnv = Deno.env.get("ZIG")?.trim();
-  if (fromEnv) {
-    const command = fromEnv.split(/\s+/);
-    if (await works(command)) return command;
-    throw new Error(
-      `ZIG is "${fromEnv}", but \`${fromEnv} version\` does not run; ` +
-        "fix it or unset ZIG to use zig from the PATH or `python3 -m ziglang`",
-    );
+async function main(args: string[]): Promise<number> {
+  const zig = await findZig();
+  if (!zig) throw new Error(ZIG_MISSING);
+  const root = args.includes("--user-cache") ? undefined : checkoutRoot();
+  if (!root) {
+    console.error(`building the native library with ${zig.join(" ")} ...`);
+    const path = await buildNativeLibrary({ zig });
+    console.log(`installed ${path}`);
+    return 0;
   }
-  const options = [["zig"], ["python3", "-m", "ziglang"], ["python", "-m", "ziglang"]];
-  for (const command of options) if (await works(command)) return command;
-  return undefined;
-}
-
-if (import.meta.main) {
-  let zig: string[] | undefined;
-  try {
-    zig = await findZig();
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-  if (!zig) {
-    console.error(
-      "error: Zig not found. Install it with `pip install ziglang==0.15.2` " +
-        "(or put zig on the PATH, or set ZIG to its command line).",
-    );
-    Deno.exit(1);
-  }
-  const root = new URL("../../", import.meta.url).pathname;
-  const args = ["build", "-Doptimize=ReleaseFast", ...Deno.args];
-  console.error(`${zig.join(" ")} ${args.join(" ")}`);
+  const zigArgs = ["build", "-Doptimize=ReleaseFast", ...args];
+  console.error(`${zig.join(" ")} ${zigArgs.join(" ")}`);
   const { code } = await new Deno.Command(zig[0], {
-    args: [...zig.slice(1), ...args],
+    args: [...zig.slice(1), ...zigArgs],
     cwd: root,
     stdout: "inherit",
     stderr: "inherit",
   }).output();
-  Deno.exit(code);
+  return code;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
 }

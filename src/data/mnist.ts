@@ -17,7 +17,7 @@ import { gunzipIfNeeded, makeIdxDataset, parseIdxImages, parseIdxLabels } from "
 import { readDataFile } from "./_read.ts";
 import { findIdxFile, IDX_SPLIT_FILES, type IdxSplit } from "./idx_dir.ts";
 import { filePath, userCacheDir } from "../_paths.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../_atomic.ts";
 
 /** The four MNIST files and the SHA-256 of each uncompressed file. */
 export const MNIST_FILES: Readonly<Record<MnistFile, string>> = Object.freeze({

@@ -1,29 +1,21 @@
 /**
  * Finds and opens the native library: `MNIST_DNN_LIB` if set, else
- * `zig-out/lib/` beside this module's package root.
+ * `zig-out/lib/` beside this module's package root (a checkout), else the
+ * per-user cache (`~/.cache/mnist-dnn/native/<version>/` on Linux, where
+ * `jsr:@x/mnist-dnn/build` installs it).
  *
  * @module
  */
 
 import { ABI_VERSION, type NativeSymbols, SYMBOLS } from "./symbols.ts";
 import { elfProblem } from "./_elf.ts";
+import { cachedLibraryPath, libraryFileName } from "./_library_paths.ts";
+import { filePath } from "../_paths.ts";
 
 /** Result of {@link openNativeLibrary}: the symbols, or why there are none. */
 export type NativeLibrary =
   | { ok: true; symbols: NativeSymbols; path: string }
   | { ok: false; reason: string };
-
-/** File name of the shared library on this OS. */
-function libraryFileName(): string {
-  switch (Deno.build.os) {
-    case "windows":
-      return "mnist_dnn.dll";
-    case "darwin":
-      return "libmnist_dnn.dylib";
-    default:
-      return "libmnist_dnn.so";
-  }
-}
 
 function envOverride(): string | undefined {
   try {
@@ -38,11 +30,14 @@ function candidates(): string[] {
   const override = envOverride();
   if (override) paths.push(override);
   const url = new URL(`../../zig-out/lib/${libraryFileName()}`, import.meta.url);
-  if (url.protocol === "file:") {
-    const path = decodeURIComponent(url.pathname);
-    paths.push(Deno.build.os === "windows" ? path.slice(1) : path); // "/C:/x" -> "C:/x"
-  }
+  if (url.protocol === "file:") paths.push(filePath(url));
+  const cached = cachedLibraryPath();
+  if (cached) paths.push(cached);
   return paths;
+}
+
+function ffiGranted(path: string): boolean {
+  return Deno.permissions.querySync({ name: "ffi", path }).state === "granted";
 }
 
 function exists(path: string): boolean | "no-permission" {
@@ -81,19 +76,32 @@ export function openNativeLibrary(): NativeLibrary {
     );
   }
   const tried = candidates();
-  const path = tried.find((p) => exists(p) === true);
+  // A candidate is taken when it exists, or when it cannot be looked at (no
+  // read permission for it) but FFI is granted for exactly that path.
+  let path: string | undefined, unreadable = false;
+  for (const candidate of tried) {
+    const found = exists(candidate);
+    if (found === true || (found === "no-permission" && ffiGranted(candidate))) {
+      path = candidate;
+      break;
+    }
+    if (found === "no-permission") unreadable = true;
+  }
   if (!path) {
-    const unreadable = tried.some((p) => exists(p) === "no-permission");
     return cached = {
       ok: false,
       reason: unreadable
-        ? "cannot look for the native library without --allow-read"
+        ? "cannot look for the native library without --allow-read (or --allow-ffi=<its path>)"
         : `no native library at ${tried.map((p) => `"${p}"`).join(" or ")}; ` +
-          "build it with `deno task build` (needs Zig)",
+          "build it with `deno task build` in a checkout, or " +
+          "`deno run -A jsr:@x/mnist-dnn/build` into the per-user cache (needs Zig)",
     };
   }
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return cached = { ok: false, reason: "the native library needs --allow-ffi" };
+  if (!ffiGranted(path)) {
+    return cached = {
+      ok: false,
+      reason: `the native library needs --allow-ffi (or --allow-ffi=${path})`,
+    };
   }
   let problem: string | undefined;
   try {

@@ -9,6 +9,7 @@
 /** Symbols of libmnist_dnn, mirroring `native/kernels.h` one to one. */
 export const SYMBOLS = {
   mnd_abi_version: { parameters: [], result: "i32" },
+  mnd_misalignment: { parameters: ["buffer"], result: "i32" }, // const void *p
   mnd_isa: { parameters: [], result: "i32" },
   mnd_force_isa: { parameters: ["i32"], result: "i32" }, // int32_t isa
   mnd_cpu_count: { parameters: [], result: "i32" },
@@ -253,7 +254,7 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** ABI version this module was written against (`MND_ABI_VERSION`). */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** The loaded library's functions. */
 export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { writeFileAtomic } from "../data/_atomic.ts";
+import { writeFileAtomic } from "../_atomic.ts";
 import type { BackendChoice } from "../kernels/select.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import { type ActivationName, LEAKY_RELU_SLOPE } from "../kernels/kernels.ts";

