@@ -121,7 +121,6 @@ export {
   pixelStatistics,
   type Preprocessing,
 } from "./src/data/batcher.ts";
-export type { ActivationName, BackendName, ConvGeometry, Kernels } from "./src/kernels/kernels.ts";
-export { type BackendChoice, type KernelSelection, selectKernels } from "./src/kernels/select.ts";
-export { createTsKernels } from "./src/kernels/ts_kernels.ts";
+export type { ActivationName, BackendName } from "./src/kernels/kernels.ts";
+export type { BackendChoice } from "./src/kernels/select.ts";
 export { Random } from "./src/random.ts";

@@ -52,7 +52,7 @@ export function affineOf(p: Preprocessing): [number, number] {
  * @returns The statistics as a {@link Preprocessing}.
  * @example Two pixels
  * ```ts
- * import { pixelStatistics } from "./batcher.ts";
+ * import { pixelStatistics } from "jsr:@x/mnist-dnn";
  * const p = pixelStatistics({ images: new Uint8Array([0, 255]), labels: null, count: 2, rows: 1, cols: 1 });
  * console.log(p); // { mean: 0.5, std: 0.5 }
  * ```
@@ -90,8 +90,8 @@ export interface BatcherOptions {
  *
  * @example Two batches from three samples
  * ```ts
- * import { Batcher } from "./batcher.ts";
- * import { createTsKernels } from "../kernels/ts_kernels.ts";
+ * import { Batcher } from "jsr:@x/mnist-dnn";
+ * import { createTsKernels } from "jsr:@x/mnist-dnn/kernels";
  * const data = { images: new Uint8Array([0, 255, 51]), labels: new Uint8Array([1, 2, 3]),
  *   count: 3, rows: 1, cols: 1 };
  * const batcher = new Batcher(data, createTsKernels(), { batchSize: 2, shuffle: false });

@@ -95,7 +95,7 @@ export interface Mnist {
  *
  * @example Inspect what was tried
  * ```ts ignore
- * import { loadMnist, MnistNotFoundError } from "./mnist.ts";
+ * import { loadMnist, MnistNotFoundError } from "jsr:@x/mnist-dnn";
  * try { await loadMnist({ dir: "/nowhere" }); }
  * catch (e) { if (e instanceof MnistNotFoundError) console.log(e.attempts); }
  * ```
@@ -268,7 +268,7 @@ function envDir(): string | undefined {
  * @throws {MnistNotFoundError} Listing each source tried and why it failed.
  * @example Load from wherever it is
  * ```ts ignore
- * import { loadMnist } from "./mnist.ts";
+ * import { loadMnist } from "jsr:@x/mnist-dnn";
  * const { train, test, source } = await loadMnist();
  * console.log(train.count, test.count, source); // 60000 10000 ...
  * ```
@@ -287,7 +287,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
  * @throws {MnistNotFoundError} Listing each source tried and why it failed.
  * @example
  * ```ts ignore
- * import { loadMnistTest } from "./mnist.ts";
+ * import { loadMnistTest } from "jsr:@x/mnist-dnn";
  * const { test } = await loadMnistTest();
  * console.log(test.count); // 10000
  * ```

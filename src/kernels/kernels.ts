@@ -24,7 +24,7 @@ export type ActivationName = "sigmoid" | "relu" | "tanh" | "leaky-relu" | "ident
  *
  * @example Look up a code
  * ```ts
- * import { ACTIVATION_CODES } from "./kernels.ts";
+ * import { ACTIVATION_CODES } from "jsr:@x/mnist-dnn/kernels";
  * console.log(ACTIVATION_CODES.relu); // 2
  * ```
  */

@@ -35,7 +35,7 @@ export interface NativeLoadResult {
  * @throws {Error} If the library is present but broken (see `openNativeLibrary`).
  * @example Multiply on the native backend when it is built
  * ```ts
- * import { loadNativeKernels } from "./native_kernels.ts";
+ * import { loadNativeKernels } from "jsr:@x/mnist-dnn/kernels";
  * const { kernels, reason } = loadNativeKernels(1);
  * if (kernels) {
  *   const c = new Float32Array(1);

@@ -34,7 +34,7 @@ export interface KernelSelection {
  *   library is present but broken.
  * @example Always works
  * ```ts
- * import { selectKernels } from "./select.ts";
+ * import { selectKernels } from "jsr:@x/mnist-dnn/kernels";
  * console.log(selectKernels("ts").kernels.name); // ts
  * ```
  */

@@ -154,7 +154,7 @@ const TS_KERNELS: Kernels = {
  * @returns The TS backend.
  * @example Multiply two 2x2 matrices
  * ```ts
- * import { createTsKernels } from "./ts_kernels.ts";
+ * import { createTsKernels } from "jsr:@x/mnist-dnn/kernels";
  * const k = createTsKernels();
  * const c = new Float32Array(4);
  * k.gemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]),

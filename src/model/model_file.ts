@@ -49,8 +49,8 @@ export interface LoadOptions {
  * @returns The file contents.
  * @example Round-trip in memory
  * ```ts
- * import { Network } from "./network.ts";
- * import { networkFromBytes, networkToBytes } from "./model_file.ts";
+ * import { Network } from "jsr:@x/mnist-dnn";
+ * import { networkFromBytes, networkToBytes } from "jsr:@x/mnist-dnn";
  * const net = new Network({ sizes: [4, 3, 2], backend: "ts" });
  * const copy = networkFromBytes(networkToBytes(net), "mem", { backend: "ts" });
  * console.log(copy.spec); // dense(3) relu dense(2)
@@ -95,7 +95,7 @@ export function networkToBytes(network: Network): Uint8Array {
  *   format version, or its tensors do not match its architecture.
  * @example See {@link networkToBytes}.
  * ```ts
- * import { networkFromBytes } from "./model_file.ts";
+ * import { networkFromBytes } from "jsr:@x/mnist-dnn";
  * try { networkFromBytes(new Uint8Array(2), "x", {}); } catch (e) { console.log((e as Error).name); }
  * // ModelFormatError
  * ```
@@ -195,7 +195,7 @@ export function networkFromBytes(
  * @throws {Deno.errors.PermissionDenied} Or another I/O error; the old file, if any, is intact.
  * @example Save after training
  * ```ts ignore
- * import { saveNetwork } from "./model_file.ts";
+ * import { saveNetwork } from "jsr:@x/mnist-dnn";
  * await saveNetwork(net, "mnist.safetensors");
  * ```
  */
@@ -212,7 +212,7 @@ export async function saveNetwork(network: Network, path: string): Promise<void>
  * @throws {ModelFormatError} If the file is not a valid model; `Deno.errors.NotFound` if missing.
  * @example Load and predict
  * ```ts ignore
- * import { loadNetwork } from "./model_file.ts";
+ * import { loadNetwork } from "jsr:@x/mnist-dnn";
  * const net = await loadNetwork("mnist.safetensors");
  * ```
  */

@@ -35,8 +35,8 @@ export type { NetworkSummary } from "./_summary.ts";
  *
  * @example Build, train one step, and predict
  * ```ts
- * import { Network } from "./network.ts";
- * import { createOptimizer } from "./optimizers.ts";
+ * import { Network } from "jsr:@x/mnist-dnn";
+ * import { createOptimizer } from "jsr:@x/mnist-dnn";
  * const net = new Network({ sizes: [2, 8, 2], seed: 3, backend: "ts" });
  * const x = new Float32Array([0, 1, 1, 0]);
  * const y = new Int32Array([1, 0]);
@@ -45,7 +45,7 @@ export type { NetworkSummary } from "./_summary.ts";
  * ```
  * @example A small CNN from a spec
  * ```ts
- * import { Network } from "./network.ts";
+ * import { Network } from "jsr:@x/mnist-dnn";
  * const net = Network.fromSpec("conv(4,3) relu maxpool(2) flatten dense(10)", { backend: "ts" });
  * console.log(net.summary().totalParams); // 1730
  * ```
@@ -144,7 +144,7 @@ export class Network {
    * @throws {SpecError} Naming the bad token.
    * @example
    * ```ts
-   * import { Network } from "./network.ts";
+   * import { Network } from "jsr:@x/mnist-dnn";
    * const net = Network.fromSpec("dense(32) relu dense(10)", { inputShape: [784], backend: "ts" });
    * console.log(net.spec); // dense(32) relu dense(10)
    * ```

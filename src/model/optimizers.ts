@@ -59,7 +59,7 @@ export interface Optimizer {
  * @throws {RangeError} If a setting is out of range.
  * @example SGD with momentum
  * ```ts
- * import { createOptimizer } from "./optimizers.ts";
+ * import { createOptimizer } from "jsr:@x/mnist-dnn";
  * const opt = createOptimizer({ type: "momentum", learningRate: 0.05, momentum: 0.9 });
  * console.log(opt.type, opt.learningRate); // momentum 0.05
  * ```

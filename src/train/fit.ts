@@ -98,7 +98,7 @@ export const SCHEDULES: readonly Schedule[] = Object.freeze(["constant", "linear
  * @returns The multiplier, in [0, 1].
  * @example Halfway through a linear decay
  * ```ts
- * import { scheduleFactor } from "./fit.ts";
+ * import { scheduleFactor } from "jsr:@x/mnist-dnn";
  * console.log(scheduleFactor("linear", 0.5)); // 0.5
  * ```
  */
@@ -155,8 +155,8 @@ export interface History {
  * @throws {RangeError} If a setting is out of range.
  * @example Learn a tiny two-class problem
  * ```ts
- * import { Network } from "../model/network.ts";
- * import { fit } from "./fit.ts";
+ * import { Network } from "jsr:@x/mnist-dnn";
+ * import { fit } from "jsr:@x/mnist-dnn";
  * const data = { images: new Uint8Array([0, 255, 255, 0]), labels: new Uint8Array([1, 0]),
  *   count: 2, rows: 1, cols: 2 };
  * const net = new Network({ sizes: [2, 4, 2], backend: "ts" });

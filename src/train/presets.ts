@@ -72,7 +72,7 @@ export const PRESET_NAMES: readonly string[] = Object.freeze(Object.keys(PRESETS
  * @returns Dense widths (`sizes`) or a layer spec (`layers`).
  * @example A CNN for EMNIST's 47 balanced classes
  * ```ts
- * import { PRESETS, presetArchitecture } from "./presets.ts";
+ * import { PRESETS, presetArchitecture } from "jsr:@x/mnist-dnn";
  * console.log(presetArchitecture(PRESETS.mlp, 784, 47).sizes); // [ 784, 128, 64, 47 ]
  * console.log(presetArchitecture(PRESETS.cnn, 784, 47).layers?.endsWith("dense(47)")); // true
  * ```

@@ -46,7 +46,7 @@ export interface Conv2dOptions {
  * @throws {RangeError} If the window does not fit.
  * @example
  * ```ts
- * import { convGeometry } from "./conv2d.ts";
+ * import { convGeometry } from "jsr:@x/mnist-dnn";
  * console.log(convGeometry(1, [28, 28, 1], 5, 1, 2)); // Int32Array(9) [ 1, 28, 28, 1, 5, 1, 2, 28, 28 ]
  * ```
  */
