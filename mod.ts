@@ -72,6 +72,7 @@ export {
   saveNetwork,
 } from "./src/model/model_file.ts";
 export { ModelFormatError } from "./src/model/safetensors.ts";
+export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
 export {
   fit,
   type Schedule,

@@ -30,8 +30,9 @@ Deno.test({
   ignore: !ready,
   async fn(): Promise<void> {
     const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-    const blocks = [...readme.matchAll(/```python\n([\s\S]*?)```/g)];
-    equal(blocks.length, 1, "one Python snippet in the README");
+    const blocks = [...readme.matchAll(/```python\n([\s\S]*?)```/g)]
+      .filter((b) => b[1].includes("safe_open"));
+    equal(blocks.length, 1, "one safetensors snippet in the README");
     const dir = await Deno.makeTempDir();
     try {
       await Deno.writeTextFile(`${dir}/snippet.py`, blocks[0][1]);
