@@ -38,7 +38,7 @@
 #define MND_API __attribute__((visibility("default")))
 #endif
 
-#define MND_ABI_VERSION 3
+#define MND_ABI_VERSION 4
 
 #define MND_ACT_IDENTITY 0
 #define MND_ACT_SIGMOID 1
@@ -129,12 +129,21 @@ MND_API void mnd_momentum_step(float *params, const float *grads,
 
 // Adam with bias correction folded into the arguments by the caller:
 // g' = g + weight_decay * p; m = beta1 * m + (1 - beta1) * g';
-// v = beta2 * v + (1 - beta2) * g'^2; p -= lr_t * m / (sqrt(v) + eps_t),
+// v = beta2 * v + (1 - beta2) * g'^2; p = keep * p - lr_t * m / (sqrt(v) + eps_t),
 // where lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), eps_t = eps *
-// sqrt(1 - beta2^t) at step t. All arrays (n).
+// sqrt(1 - beta2^t) at step t, and keep = 1 - lr * decoupled decay (AdamW;
+// 1 for Adam). All arrays (n).
 MND_API void mnd_adam_step(float *params, const float *grads, float *m,
                            float *v, int32_t n, float lr_t, float beta1,
-                           float beta2, float eps_t, float weight_decay);
+                           float beta2, float eps_t, float weight_decay,
+                           float keep);
+// Steps scaled by a running mean of squared gradients (RMSprop, AdaGrad):
+// g' = g + weight_decay * p; s = rho * s + c * g'^2;
+// p -= lr * g' / (sqrt(s) + eps). RMSprop: rho = alpha, c = 1 - alpha;
+// AdaGrad: rho = c = 1. All arrays (n).
+MND_API void mnd_rms_step(float *params, const float *grads, float *s,
+                          int32_t n, float lr, float rho, float c, float eps,
+                          float weight_decay);
 
 // ---- convolution (conv.c) --------------------------------------------------
 
@@ -203,14 +212,15 @@ MND_API void mnd_dropout_forward(float *y, float *mask, const float *x,
 // math as the TS layers, which the tests hold it to). params: per layer l
 // (IN=sizes[l], OUT=sizes[l+1]) weights (OUT,IN) then bias (OUT), back to
 // back; sizes has layers+1 entries; inputs (count,sizes[0]), labels (count).
-// Hidden layers use `act`, the last is linear. work holds
+// Hidden layers use `act`, the last is linear. Each update is
+// p = keep * p - lr * grad (keep = 1 - lr * weight_decay: L2 decay). work holds
 // mnd_mlp_work_size(sizes, layers) floats. Adds loss and correct count to
 // stats as softmax_xent.
 MND_API void mnd_mlp_sgd_samples(float *params, float *work,
                                  const int32_t *sizes, int32_t layers,
                                  const float *inputs, const int32_t *labels,
                                  int32_t count, int32_t act, float lr,
-                                 double *stats);
+                                 float keep, double *stats);
 // Floats of work space mnd_mlp_sgd_samples needs.
 MND_API int32_t mnd_mlp_work_size(const int32_t *sizes, int32_t layers);
 

@@ -142,8 +142,9 @@ static void test_mlp_samples_match_composed_ops(void) {
   int32_t labels[3] = {0, 2, 1};
   float *work = malloc(mnd_mlp_work_size(sizes, layers) * sizeof(float));
   double s1[2] = {0, 0}, s2[2] = {0, 0};
+  // With L2 weight decay 0.01: keep = 1 - lr * decay.
   mnd_mlp_sgd_samples(p1, work, sizes, layers, x, labels, count,
-                      MND_ACT_TANH, 0.1f, s1);
+                      MND_ACT_TANH, 0.1f, 1.0f - 0.1f * 0.01f, s1);
 
   float *acts[4], *deltas[4], *grads = calloc(total, sizeof(float));
   float *w[4], *b[4], *gw[4], *gb[4];
@@ -176,11 +177,11 @@ static void test_mlp_samples_match_composed_ops(void) {
                          MND_ACT_TANH);
       }
     }
-    mnd_sgd_step(p2, grads, (int32_t)total, 0.1f, 0);
+    mnd_sgd_step(p2, grads, (int32_t)total, 0.1f, 0.01f);
   }
   double d = max_rel_diff(p1, p2, total);
   check(d < 1e-5 && fabs(s1[0] - s2[0]) < 1e-4 && s1[1] == s2[1],
-        "mlp_sgd_samples matches the composed ops", d);
+        "mlp_sgd_samples (with weight decay) matches the composed ops", d);
   for (int l = 1; l <= layers; l++)
     free(acts[l]), free(deltas[l]);
   free(p1), free(p2), free(x), free(work), free(grads);

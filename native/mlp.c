@@ -1,7 +1,7 @@
 // Per-sample SGD for dense stacks (see kernels.h): the batch-1 fast path.
 // It composes the same kernels the TS layers call one by one, in one FFI
 // call per chunk of samples instead of about twenty per sample, and folds
-// the update into the weight-gradient GEMM (alpha = -lr, beta = 1) as the
+// the update into the weight-gradient GEMM (alpha = -lr, beta = keep) as the
 // layers do for plain SGD. Measured on the 784-128-64-10 epoch (AVX-512, 2
 // threads): see the README's performance section.
 #include "kernels.h"
@@ -27,7 +27,7 @@ static void sgd_step(float *params, float *work,
                               const int32_t *sizes, int32_t layers,
                               const float *input, const int32_t *labels,
                               int32_t rows, int32_t act, float lr,
-                              double *stats) {
+                              float keep, double *stats) {
   // Layer l maps IN=sizes[l-1] to OUT=sizes[l]; weights[l] is (OUT,IN).
   // rows == 1 here, but the step is written for any batch, as the layers.
   float *weights[MAX_LAYERS + 1], *bias[MAX_LAYERS + 1];
@@ -65,10 +65,8 @@ static void sgd_step(float *params, float *work,
       mnd_gemm(0, 0, rows, in, out, 1.0f, delta, weights[l], 0.0f, spare);
       mnd_act_backward(spare, acts[l - 1], rows * in, act);
     }
-    mnd_gemm(1, 0, out, in, rows, -lr, delta, acts[l - 1], 1.0f, weights[l]);
-    for (int32_t i = 0; i < rows; i++)
-      for (int32_t j = 0; j < out; j++)
-        bias[l][j] -= lr * delta[(size_t)i * out + j];
+    mnd_gemm(1, 0, out, in, rows, -lr, delta, acts[l - 1], keep, weights[l]);
+    mnd_column_sums(bias[l], delta, rows, out, -lr, keep);
     float *t = delta;
     delta = spare;
     spare = t;
@@ -79,9 +77,8 @@ MND_API void mnd_mlp_sgd_samples(float *params, float *work,
                                  const int32_t *sizes, int32_t layers,
                                  const float *inputs, const int32_t *labels,
                                  int32_t count, int32_t act, float lr,
-                                 double *stats) {
+                                 float keep, double *stats) {
   for (int32_t s = 0; s < count; s++)
-    sgd_step(params, work, sizes, layers,
-                     inputs + (size_t)s * sizes[0], labels + s, 1, act, lr,
-                     stats);
+    sgd_step(params, work, sizes, layers, inputs + (size_t)s * sizes[0],
+             labels + s, 1, act, lr, keep, stats);
 }

@@ -101,12 +101,19 @@ export const referenceKernels: Kernels = {
       params[i] = params[i] - lr * step;
     }
   },
-  adamStep(params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay): void {
+  adamStep(params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay, keep): void {
     for (let i = 0; i < n; i++) {
       const g = grads[i] + weightDecay * params[i];
       m[i] = beta1 * m[i] + (1 - beta1) * g;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      params[i] = params[i] - (lrT * m[i]) / (Math.sqrt(v[i]) + epsT);
+      params[i] = params[i] * keep - (lrT * m[i]) / (Math.sqrt(v[i]) + epsT);
+    }
+  },
+  rmsStep(params, grads, s, n, lr, rho, c, eps, weightDecay): void {
+    for (let i = 0; i < n; i++) {
+      const g = grads[i] + weightDecay * params[i];
+      s[i] = rho * s[i] + c * g * g;
+      params[i] = params[i] - (lr * g) / (Math.sqrt(s[i]) + eps);
     }
   },
   gatherBatch(out, outLabels, pixels, labels, indices, count, features, scale, shift): void {

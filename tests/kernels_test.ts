@@ -229,10 +229,21 @@ for (const { name, kernels, ignore } of backends) {
           const a1 = randomFloats(n, 11), a2 = a1.slice();
           const m1 = randomFloats(n, 12), m2 = m1.slice();
           const s1 = randomFloats(n, 13).map(Math.abs), s2 = s1.slice();
-          k.adamStep(a1, grads, m1, s1, n, 1e-3, 0.9, 0.999, 1e-8, wd);
-          ref.adamStep(a2, grads, m2, s2, n, 1e-3, 0.9, 0.999, 1e-8, wd);
-          assertClose(a1, a2, 1e-6, `adam params n=${n}`);
-          assertClose(s1, s2, 1e-6, `adam second moment n=${n}`);
+          for (const keep of [1, 1 - 1e-3 * 0.01]) {
+            k.adamStep(a1, grads, m1, s1, n, 1e-3, 0.9, 0.999, 1e-8, wd, keep);
+            ref.adamStep(a2, grads, m2, s2, n, 1e-3, 0.9, 0.999, 1e-8, wd, keep);
+            assertClose(a1, a2, 1e-6, `adam params n=${n} keep=${keep}`);
+            assertClose(s1, s2, 1e-6, `adam second moment n=${n}`);
+          }
+          // RMSprop (rho = 0.99, c = 0.01) and AdaGrad (rho = c = 1).
+          for (const [rho, c, eps] of [[0.99, 0.01, 1e-8], [1, 1, 1e-10]]) {
+            const r1 = randomFloats(n, 14), r2 = r1.slice();
+            const q1 = randomFloats(n, 15).map(Math.abs), q2 = q1.slice();
+            k.rmsStep(r1, grads, q1, n, 1e-2, rho, c, eps, wd);
+            ref.rmsStep(r2, grads, q2, n, 1e-2, rho, c, eps, wd);
+            assertClose(r1, r2, 1e-6, `rms params n=${n} rho=${rho}`);
+            assertClose(q1, q2, 1e-6, `rms squares n=${n} rho=${rho}`);
+          }
         }
       }
       assertThrows(

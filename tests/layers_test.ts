@@ -159,27 +159,28 @@ for (const { name, kernels, ignore } of backends) {
   }
 
   Deno.test({
-    name: `${name}: plain SGD folded into the gradient kernels equals gradients + sgdStep`,
+    name:
+      `${name}: SGD (with weight decay) folded into the gradient kernels equals gradients + sgdStep`,
     ignore,
     fn(): void {
       const spec =
         "conv(4,3,pad=1) relu batchnorm maxpool(2) flatten dropout(0.2) dense(8) relu dense(3)";
       const make = (): Network =>
         Network.fromSpec(spec, { inputShape: [6, 6, 1], seed: 9, backend: kernels });
-      const folded = make(), generic = make();
-      const sgd = createOptimizer({ type: "sgd", learningRate: 0.05 });
-      for (let step = 0; step < 5; step++) {
-        const x = randomFloats(8 * 36, step + 1),
-          y = Int32Array.from({ length: 8 }, (_, i) => i % 3);
-        folded.trainBatch(x, y, 8, sgd);
-        generic.computeGradients(x, y, 8);
-        kernels!.sgdStep(generic.params, generic.grads, generic.params.length, 0.05, 0);
+      for (const weightDecay of [0, 0.05]) {
+        const folded = make(), generic = make();
+        const sgd = createOptimizer({ type: "sgd", learningRate: 0.05, weightDecay });
+        for (let step = 0; step < 5; step++) {
+          const x = randomFloats(8 * 36, step + 1),
+            y = Int32Array.from({ length: 8 }, (_, i) => i % 3);
+          folded.trainBatch(x, y, 8, sgd);
+          generic.computeGradients(x, y, 8);
+          kernels!.sgdStep(generic.params, generic.grads, generic.params.length, 0.05, weightDecay);
+        }
+        const diff = maxDiff(folded.params, generic.params);
+        ok(diff < 1e-5, `weight decay ${weightDecay}: ${diff}`);
+        assertClose(folded.state, generic.state, 1e-6, "running statistics");
       }
-      ok(
-        maxDiff(folded.params, generic.params) < 1e-5,
-        `${maxDiff(folded.params, generic.params)}`,
-      );
-      assertClose(folded.state, generic.state, 1e-6, "running statistics");
     },
   });
 }
@@ -208,19 +209,23 @@ Deno.test({
 });
 
 Deno.test({
-  name: "native batch-1 fast path equals per-sample training through the layers",
+  name:
+    "native batch-1 fast path (with weight decay) equals per-sample training through the layers",
   ignore: !nativeKernels,
   fn(): void {
     const make = (): Network =>
       new Network({ sizes: [33, 7, 5, 3], activation: "tanh", seed: 4, backend: nativeKernels });
-    const fast = make(), generic = make();
     const x = randomFloats(9 * 33, 41).map((v, i) => (i % 3 === 0 ? 0 : v));
     const y = Int32Array.from({ length: 9 }, (_, i) => (i * 2) % 3);
-    const sgd = createOptimizer({ type: "sgd", learningRate: 0.1 });
-    const a = fast.trainSamples(x, y, 9, sgd);
-    const b = generic.trainSamplesGeneric(x, y, 9, sgd);
-    ok(maxDiff(fast.params, generic.params) < 1e-6, `${maxDiff(fast.params, generic.params)}`);
-    ok(Math.abs(a.loss - b.loss) < 1e-5 && a.correct === b.correct);
+    for (const weightDecay of [0, 0.01]) {
+      const fast = make(), generic = make();
+      const sgd = createOptimizer({ type: "sgd", learningRate: 0.1, weightDecay });
+      const a = fast.trainSamples(x, y, 9, sgd);
+      const b = generic.trainSamplesGeneric(x, y, 9, sgd);
+      const diff = maxDiff(fast.params, generic.params);
+      ok(diff < 1e-6, `weight decay ${weightDecay}: ${diff}`);
+      ok(Math.abs(a.loss - b.loss) < 1e-5 && a.correct === b.correct);
+    }
   },
 });
 

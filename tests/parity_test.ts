@@ -21,7 +21,13 @@ const CASES: [OptimizerName, number, number][] = [
   ["sgd", 200, 1e-5],
   ["momentum", 200, 1e-5],
   ["adam", 50, 1e-4],
+  ["nesterov", 100, 1e-5],
+  ["adamw", 50, 1e-4],
+  ["rmsprop", 50, 1e-4],
+  ["adagrad", 50, 1e-4],
 ];
+
+const RATES: Partial<Record<OptimizerName, number>> = { adam: 1e-3, adamw: 1e-3, rmsprop: 1e-3 };
 
 for (const [optimizer, steps, tolerance] of CASES) {
   Deno.test({
@@ -34,7 +40,7 @@ for (const [optimizer, steps, tolerance] of CASES) {
         const net = new Network({ sizes: [784, 64, 32, 10], seed: 5, backend: kernels });
         const opt = createOptimizer({
           type: optimizer,
-          learningRate: optimizer === "adam" ? 1e-3 : 0.05,
+          learningRate: RATES[optimizer] ?? 0.05,
         });
         const batcher = new Batcher(train, kernels, { batchSize: 32, seed: 9 });
         batcher.startEpoch();

@@ -134,8 +134,13 @@ for (const { name, kernels, ignore } of backends) {
         ],
         [
           "adamStep",
-          () => k.adamStep(f, f, f, d as never, 4, 1, 0.9, 0.9, 1e-8, 0),
+          () => k.adamStep(f, f, f, d as never, 4, 1, 0.9, 0.9, 1e-8, 0, 1),
           /v must be a Float32Array/,
+        ],
+        [
+          "rmsStep",
+          () => k.rmsStep(f, f, d as never, 4, 0.1, 0.99, 0.01, 1e-8, 0),
+          /s must be a Float32Array/,
         ],
         [
           "columnSums",

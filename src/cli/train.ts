@@ -45,7 +45,8 @@ Options:
   --batch-size N      samples per update, 1..65536; 1 = per-sample SGD (default 64)
   --lr X              learning rate                    (default 0.1)
   --optimizer NAME    ${OPTIMIZER_NAMES.join(" | ")}                   (default sgd)
-  --momentum X        momentum coefficient             (default 0.9)
+  --momentum X        momentum coefficient, 0..0.999999 (default 0.9)
+  --weight-decay X    L2 penalty (decoupled for adamw)  (default 0; adamw 0.01)
   --schedule NAME     ${SCHEDULES.join(" | ")}   (default constant)
   --standardize       standardize pixels with the training mean/std
   --seed N            seed of weights and shuffles, 0..4294967295 (default 1)
@@ -92,6 +93,7 @@ export function train(args: string[], io: Io): Promise<number> {
         lr: { type: "string" },
         optimizer: { type: "string" },
         momentum: { type: "string", default: "0.9" },
+        "weight-decay": { type: "string" },
         schedule: { type: "string" },
         standardize: { type: "boolean", default: false },
         seed: { type: "string", default: "1" },
@@ -159,6 +161,9 @@ export function train(args: string[], io: Io): Promise<number> {
       OPTIMIZER_NAMES,
     );
     const momentum = numberOption("momentum", values.momentum, 0, 0.999999);
+    const weightDecay = values["weight-decay"] === undefined
+      ? undefined
+      : numberOption("weight-decay", values["weight-decay"], 0, 1);
     const schedule = choiceOption("schedule", values.schedule ?? preset.schedule, SCHEDULES);
     const seed = intOption("seed", values.seed, true, 0xffffffff);
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
@@ -211,7 +216,9 @@ export function train(args: string[], io: Io): Promise<number> {
     );
     say(
       `model: ${sizes ? `${sizes.join("-")} ${activation}` : network.spec}, ` +
-        `${network.summary().trainableParams} parameters, ${init} init, ${optimizer} lr ${learningRate}, ` +
+        `${network.summary().trainableParams} parameters, ${init} init, ${optimizer} lr ${learningRate}${
+          weightDecay ? ` weight decay ${weightDecay}` : ""
+        }, ` +
         `batch ${batchSize}, ${epochs} epochs${
           schedule === "constant" ? "" : `, ${schedule} schedule`
         }\n`,
@@ -223,6 +230,7 @@ export function train(args: string[], io: Io): Promise<number> {
       optimizer,
       learningRate,
       momentum,
+      weightDecay,
       schedule,
       seed,
       validationData: data.test,

@@ -226,6 +226,21 @@ export const SYMBOLS = {
       "f32", // float beta2
       "f32", // float eps_t
       "f32", // float weight_decay
+      "f32", // float keep
+    ],
+    result: "void",
+  },
+  mnd_rms_step: {
+    parameters: [
+      "buffer", // float *params
+      "buffer", // const float *grads
+      "buffer", // float *s
+      "i32", // int32_t n
+      "f32", // float lr
+      "f32", // float rho
+      "f32", // float c
+      "f32", // float eps
+      "f32", // float weight_decay
     ],
     result: "void",
   },
@@ -240,6 +255,7 @@ export const SYMBOLS = {
       "i32", // int32_t count
       "i32", // int32_t act
       "f32", // float lr
+      "f32", // float keep
       "buffer", // double *stats
     ],
     result: "void",
@@ -254,7 +270,7 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** ABI version this module was written against (`MND_ABI_VERSION`). */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** The loaded library's functions. */
 export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

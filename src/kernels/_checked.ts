@@ -46,6 +46,7 @@ const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
   momentumStep: (params, grads, velocity, n) =>
     checkStep("momentumStep", n, { params, grads, velocity }),
   adamStep: (params, grads, m, v, n) => checkStep("adamStep", n, { params, grads, m, v }),
+  rmsStep: (params, grads, s, n) => checkStep("rmsStep", n, { params, grads, s }),
   gatherBatch: checkGather,
   ...MLP_CHECKS,
 };

@@ -20,7 +20,19 @@ export function mlpWorkSize(sizes: Int32Array, layers: number): number {
 
 /** Validates every argument of `Kernels.mlpSgdSamples`. */
 export const MLP_CHECKS: { mlpSgdSamples: KernelCheck<"mlpSgdSamples"> } = {
-  mlpSgdSamples(params, work, sizes, layers, inputs, labels, count, activation, _lr, stats): void {
+  mlpSgdSamples(
+    params,
+    work,
+    sizes,
+    layers,
+    inputs,
+    labels,
+    count,
+    activation,
+    _lr,
+    _keep,
+    stats,
+  ): void {
     const op = "mlpSgdSamples";
     checkDim(op, "count", count);
     if (!Number.isInteger(layers) || layers < 1 || layers > MLP_MAX_LAYERS) {

@@ -262,7 +262,8 @@ export interface Kernels {
    * Adam over `n` parameters with the bias correction folded into `lrT`
    * and `epsT` by the caller (see `native/kernels.h`):
    * `g' = g + weightDecay * p`, `m = beta1 * m + (1 - beta1) * g'`,
-   * `v = beta2 * v + (1 - beta2) * g'^2`, `p -= lrT * m / (sqrt(v) + epsT)`.
+   * `v = beta2 * v + (1 - beta2) * g'^2`, `p = keep * p - lrT * m / (sqrt(v) + epsT)`,
+   * where `keep = 1 - lr * decay` applies AdamW's decoupled weight decay (1 for Adam).
    */
   adamStep(
     params: Float32Array,
@@ -274,6 +275,25 @@ export interface Kernels {
     beta1: number,
     beta2: number,
     epsT: number,
+    weightDecay: number,
+    keep: number,
+  ): void;
+
+  /**
+   * A step scaled by a running mean of squared gradients over `n`
+   * parameters: `g' = g + weightDecay * p`, `s = rho * s + c * g'^2`,
+   * `p -= lr * g' / (sqrt(s) + eps)`. RMSprop: `rho = alpha, c = 1 - alpha`;
+   * AdaGrad: `rho = c = 1`.
+   */
+  rmsStep(
+    params: Float32Array,
+    grads: Float32Array,
+    s: Float32Array,
+    n: number,
+    lr: number,
+    rho: number,
+    c: number,
+    eps: number,
     weightDecay: number,
   ): void;
 
@@ -313,6 +333,7 @@ export interface Kernels {
     count: number,
     activation: number,
     lr: number,
+    keep: number,
     stats: Float64Array,
   ): void;
 }

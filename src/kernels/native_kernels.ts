@@ -106,6 +106,7 @@ function nativeOps(lib: NativeSymbols): Kernels {
     momentumStep: (params, grads, velocity, n, lr, momentum, weightDecay, nesterov) =>
       lib.mnd_momentum_step(params, grads, velocity, n, lr, momentum, weightDecay, +nesterov),
     adamStep: lib.mnd_adam_step,
+    rmsStep: lib.mnd_rms_step,
     gatherBatch: (out, outLabels, pixels, labels, indices, count, features, scale, shift) => {
       const withLabels = outLabels !== null && labels !== null;
       lib.mnd_gather_batch(

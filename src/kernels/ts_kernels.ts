@@ -129,12 +129,19 @@ const TS_KERNELS: Kernels = {
       params[i] -= lr * (nesterov ? g + momentum * v : v);
     }
   },
-  adamStep(params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay): void {
+  adamStep(params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay, keep): void {
     for (let i = 0; i < n; i++) {
       const g = grads[i] + weightDecay * params[i];
       const mi = m[i] = beta1 * m[i] + (1 - beta1) * g;
       const vi = v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      params[i] -= (lrT * mi) / (Math.sqrt(vi) + epsT);
+      params[i] = keep * params[i] - (lrT * mi) / (Math.sqrt(vi) + epsT);
+    }
+  },
+  rmsStep(params, grads, s, n, lr, rho, c, eps, weightDecay): void {
+    for (let i = 0; i < n; i++) {
+      const g = grads[i] + weightDecay * params[i];
+      const si = s[i] = rho * s[i] + c * g * g;
+      params[i] -= (lr * g) / (Math.sqrt(si) + eps);
     }
   },
   gatherBatch(out, outLabels, pixels, labels, indices, count, features, scale, shift): void {

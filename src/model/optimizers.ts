@@ -8,28 +8,48 @@
 import type { Kernels } from "../kernels/kernels.ts";
 
 /** Optimizer names accepted by {@link createOptimizer} and the CLI. */
-export type OptimizerName = "sgd" | "momentum" | "adam";
+export type OptimizerName =
+  | "sgd"
+  | "momentum"
+  | "nesterov"
+  | "adam"
+  | "adamw"
+  | "rmsprop"
+  | "adagrad";
 
 /** All optimizer names, for validation and help texts. */
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze(["sgd", "momentum", "adam"]);
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze([
+  "sgd",
+  "momentum",
+  "nesterov",
+  "adam",
+  "adamw",
+  "rmsprop",
+  "adagrad",
+]);
 
-/** Settings of an optimizer. */
+/** Settings of an optimizer (PyTorch's names and defaults). */
 export interface OptimizerOptions {
   /** Which rule. */
   type: OptimizerName;
   /** Step size (> 0). */
   learningRate: number;
-  /** Momentum coefficient in [0, 1) (`momentum` only). Default 0.9. */
+  /** Momentum coefficient in [0, 1) (`momentum`, `nesterov`). Default 0.9. */
   momentum?: number;
-  /** Nesterov momentum (`momentum` only). Default `false`. */
+  /** Nesterov momentum (`momentum`; `nesterov` is `momentum` with this set). Default `false`. */
   nesterov?: boolean;
-  /** L2 penalty added to the gradient. Default 0. */
+  /**
+   * Weight decay: an L2 penalty added to the gradient, or for `adamw` the
+   * decoupled decay `p -= lr * weightDecay * p`. Default 0 (`adamw`: 0.01).
+   */
   weightDecay?: number;
   /** Adam's first-moment decay. Default 0.9. */
   beta1?: number;
   /** Adam's second-moment decay. Default 0.999. */
   beta2?: number;
-  /** Adam's denominator guard. Default 1e-8. */
+  /** RMSprop's squared-gradient decay. Default 0.99. */
+  alpha?: number;
+  /** Denominator guard. Default 1e-8 (AdaGrad: 1e-10). */
   epsilon?: number;
 }
 
@@ -39,7 +59,7 @@ export interface Optimizer {
   readonly type: OptimizerName;
   /** Step size; may be changed between steps (schedules). */
   learningRate: number;
-  /** L2 penalty added to the gradient. */
+  /** Weight decay (L2, or decoupled for `adamw`). */
   readonly weightDecay: number;
   /**
    * Applies one update to `params` from `grads` (equal lengths).
@@ -49,14 +69,30 @@ export interface Optimizer {
    * @param grads Gradient arena.
    */
   step(kernels: Kernels, params: Float32Array, grads: Float32Array): void;
+  /**
+   * The rule's state for checkpoints: its step count and its arrays
+   * (velocity, moments), empty before the first step.
+   */
+  readonly state: { steps: number; arrays: Float32Array[] };
+  /**
+   * Restores state taken from {@link Optimizer.state} of the same rule.
+   *
+   * @param steps The step count.
+   * @param arrays The arrays, each as long as the parameter arena.
+   */
+  restore(steps: number, arrays: readonly Float32Array[]): void;
+}
+
+function check(ok: boolean, what: string, value: number): void {
+  if (!ok) throw new RangeError(`${what}, got ${value}`);
 }
 
 /**
  * Creates an optimizer.
  *
  * @param options The rule and its settings.
- * @returns A fresh optimizer (momentum state starts at zero).
- * @throws {RangeError} If a setting is out of range.
+ * @returns A fresh optimizer (its state starts at zero).
+ * @throws {RangeError} If a setting is out of range or the name is unknown.
  * @example SGD with momentum
  * ```ts
  * import { createOptimizer } from "jsr:@x/mnist-dnn";
@@ -66,89 +102,99 @@ export interface Optimizer {
  */
 export function createOptimizer(options: OptimizerOptions): Optimizer {
   const { type, learningRate } = options;
-  const weightDecay = options.weightDecay ?? 0;
-  if (!(learningRate > 0 && Number.isFinite(learningRate))) {
-    throw new RangeError(`Learning rate must be a positive number, got ${learningRate}`);
+  if (!OPTIMIZER_NAMES.includes(type)) {
+    throw new RangeError(
+      `Unknown optimizer "${type}" (expected one of ${OPTIMIZER_NAMES.join(", ")})`,
+    );
   }
-  if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
-    throw new RangeError(`Weight decay must be a non-negative number, got ${weightDecay}`);
-  }
-  switch (type) {
-    case "sgd":
-      return {
-        type,
-        learningRate,
-        weightDecay,
-        step(kernels, params, grads): void {
-          kernels.sgdStep(params, grads, params.length, this.learningRate, weightDecay);
-        },
-      };
-    case "momentum": {
-      const momentum = options.momentum ?? 0.9;
-      const nesterov = options.nesterov ?? false;
-      if (!(momentum >= 0 && momentum < 1)) {
-        throw new RangeError(`Momentum must be in [0, 1), got ${momentum}`);
+  const weightDecay = options.weightDecay ?? (type === "adamw" ? 0.01 : 0);
+  check(
+    learningRate > 0 && Number.isFinite(learningRate),
+    "Learning rate must be > 0",
+    learningRate,
+  );
+  check(weightDecay >= 0 && Number.isFinite(weightDecay), "Weight decay must be >= 0", weightDecay);
+  const momentum = options.momentum ?? 0.9;
+  check(momentum >= 0 && momentum < 1, "Momentum must be in [0, 1)", momentum);
+  const beta1 = options.beta1 ?? 0.9, beta2 = options.beta2 ?? 0.999, alpha = options.alpha ?? 0.99;
+  check(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)", beta1);
+  check(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1)", beta2);
+  check(alpha >= 0 && alpha < 1, "RMSprop's alpha must be in [0, 1)", alpha);
+  const epsilon = options.epsilon ?? (type === "adagrad" ? 1e-10 : 1e-8);
+  check(epsilon > 0 && Number.isFinite(epsilon), "epsilon must be > 0", epsilon);
+
+  // State: `slots` arrays as long as the arena, allocated on the first step.
+  const slots = { sgd: 0, momentum: 1, nesterov: 1, adam: 2, adamw: 2, rmsprop: 1, adagrad: 1 }[
+    type
+  ];
+  let arrays: Float32Array[] = [], steps = 0;
+  let restored: { steps: number; arrays: readonly Float32Array[] } | undefined;
+  const update = (k: Kernels, p: Float32Array, g: Float32Array, lr: number): void => {
+    const n = p.length;
+    switch (type) {
+      case "sgd":
+        return k.sgdStep(p, g, n, lr, weightDecay);
+      case "momentum":
+      case "nesterov": {
+        const nesterov = type === "nesterov" || (options.nesterov ?? false);
+        return k.momentumStep(p, g, arrays[0], n, lr, momentum, weightDecay, nesterov);
       }
-      let velocity: Float32Array = new Float32Array(0);
-      return {
-        type,
-        learningRate,
-        weightDecay,
-        step(kernels, params, grads): void {
-          if (velocity.length !== params.length) velocity = kernels.allocate(params.length);
-          kernels.momentumStep(
-            params,
-            grads,
-            velocity,
-            params.length,
-            this.learningRate,
-            momentum,
-            weightDecay,
-            nesterov,
-          );
-        },
-      };
-    }
-    case "adam": {
-      const beta1 = options.beta1 ?? 0.9, beta2 = options.beta2 ?? 0.999;
-      const epsilon = options.epsilon ?? 1e-8;
-      if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && epsilon > 0)) {
-        throw new RangeError(
-          `Adam needs beta1, beta2 in [0, 1) and epsilon > 0, got ${beta1}, ${beta2}, ${epsilon}`,
+      case "adam":
+      case "adamw": {
+        const root = Math.sqrt(1 - beta2 ** steps), lrT = (lr * root) / (1 - beta1 ** steps);
+        const [l2, keep] = type === "adam" ? [weightDecay, 1] : [0, 1 - lr * weightDecay];
+        return k.adamStep(
+          p,
+          g,
+          arrays[0],
+          arrays[1],
+          n,
+          lrT,
+          beta1,
+          beta2,
+          epsilon * root,
+          l2,
+          keep,
         );
       }
-      let m: Float32Array = new Float32Array(0), v: Float32Array = new Float32Array(0), t = 0;
-      return {
-        type,
-        learningRate,
-        weightDecay,
-        step(kernels, params, grads): void {
-          if (m.length !== params.length) {
-            m = kernels.allocate(params.length);
-            v = kernels.allocate(params.length);
-            t = 0;
-          }
-          t++;
-          const root = Math.sqrt(1 - beta2 ** t);
-          const lrT = (this.learningRate * root) / (1 - beta1 ** t);
-          kernels.adamStep(
-            params,
-            grads,
-            m,
-            v,
-            params.length,
-            lrT,
-            beta1,
-            beta2,
-            epsilon * root,
-            weightDecay,
-          );
-        },
-      };
+      case "rmsprop":
+        return k.rmsStep(p, g, arrays[0], n, lr, alpha, 1 - alpha, epsilon, weightDecay);
+      case "adagrad":
+        return k.rmsStep(p, g, arrays[0], n, lr, 1, 1, epsilon, weightDecay);
     }
-    default:
-      throw new RangeError(
-        `Unknown optimizer "${type}" (expected one of ${OPTIMIZER_NAMES.join(", ")})`,
-      );
-  }
+  };
+  return {
+    type,
+    learningRate,
+    weightDecay,
+    step(kernels, params, grads): void {
+      if (
+        restored || arrays.length !== slots || (slots > 0 && arrays[0].length !== params.length)
+      ) {
+        // Allocated by the backend (aligned for native); restored state is copied in.
+        arrays = Array.from({ length: slots }, (_, i) => {
+          const array = kernels.allocate(params.length);
+          if (restored) array.set(restored.arrays[i]);
+          return array;
+        });
+        steps = restored?.steps ?? 0;
+        restored = undefined;
+      }
+      steps++;
+      update(kernels, params, grads, this.learningRate);
+    },
+    get state(): { steps: number; arrays: Float32Array[] } {
+      return { steps, arrays };
+    },
+    restore(at, saved): void {
+      if (saved.length !== slots || !Number.isSafeInteger(at) || at < 0) {
+        throw new RangeError(
+          `${type} keeps ${slots} state arrays and a step count, got ${saved.length} and ${at}`,
+        );
+      }
+      restored = { steps: at, arrays: saved.map((a) => a.slice()) };
+      arrays = [];
+      steps = at;
+    },
+  };
 }
