@@ -10,7 +10,7 @@
  *
  * const { train, test } = await loadMnist();
  * const net = new Network({ sizes: [784, 128, 64, 10], activation: "relu", seed: 1 });
- * fit(net, train, { epochs: 5, batchSize: 64, learningRate: 0.1, validationData: test });
+ * await fit(net, train, { epochs: 5, batchSize: 64, learningRate: 0.1, validationData: test });
  * console.log(net.evaluate(test).accuracy);
  * await saveNetwork(net, "mnist.safetensors");
  *
@@ -18,7 +18,7 @@
  *   "conv(32,5,pad=2) relu maxpool(2) conv(64,5,pad=2) relu maxpool(2) flatten dense(128) relu dropout(0.5) dense(10)",
  * );
  * console.log(cnn.summary().text);
- * fit(cnn, train, { epochs: 4, optimizer: "adam", learningRate: 1e-3, schedule: "cosine" });
+ * await fit(cnn, train, { epochs: 4, optimizer: "adam", learningRate: 1e-3, schedule: "cosine" });
  * ```
  *
  * @module
@@ -73,14 +73,22 @@ export {
 } from "./src/model/model_file.ts";
 export { ModelFormatError } from "./src/model/safetensors.ts";
 export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
+export { fit, SAMPLE_CHUNK, TrainingDivergedError } from "./src/train/fit.ts";
+export type {
+  BatchProgress,
+  EarlyStopping,
+  EpochMetrics,
+  FitOptions,
+  History,
+  ReduceOnPlateau,
+  TrainingState,
+} from "./src/train/fit.ts";
 export {
-  fit,
   type Schedule,
   scheduleFactor,
   SCHEDULES,
-  TrainingDivergedError,
-} from "./src/train/fit.ts";
-export type { BatchProgress, EpochMetrics, FitOptions, History } from "./src/train/fit.ts";
+  type StepOptions,
+} from "./src/train/schedules.ts";
 export {
   checkDataset,
   classCount,

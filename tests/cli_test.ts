@@ -222,12 +222,13 @@ Deno.test({
         out,
         "--backend",
         "ts",
+        "--test-every-epoch",
       ]);
       equal(trained.code, 0);
       ok(!trained.stdout.includes("\r"), "no progress bar when piped");
       match(
         trained.stdout,
-        /epoch {3}1\/2 +\d+\.\d\ds {2}loss \d\.\d{4} {2}train \d+\.\d\d% {2}test \d+\.\d\d%\n/,
+        /epoch {3}1\/2 +\d+\.\d\ds {2}lr 0\.100 {2}loss \d\.\d{4} {2}train \d+\.\d\d% {2}test \d+\.\d\d%\n/,
       );
       match(trained.stdout, /epoch {3}2\/2/);
       const accuracy = trained.stdout.match(/test accuracy (\d+\.\d\d)%/)![1];

@@ -121,7 +121,7 @@ for (const { name, kernels, ignore } of backends) {
           schedule: "linear" as const,
         }
         : { epochs: 1, batchSize: 64, learningRate: 0.1 };
-      fit(net, train, options);
+      await fit(net, train, options);
       const { accuracy } = net.evaluate(test);
       ok(accuracy >= (name === "native" ? 0.97 : 0.9), `test accuracy ${accuracy}`);
     },

@@ -115,14 +115,14 @@ Deno.test({
     const train = subset(test, Array.from({ length: 2000 }, (_, i) => 8000 - i));
     const backend = onlyNative.kernels;
     const mlp = new Network({ sizes: [784, 128, 64, 10], seed: 1, backend });
-    fit(mlp, train, { epochs: 2, batchSize: 64, learningRate: 0.1 });
+    await fit(mlp, train, { epochs: 2, batchSize: 64, learningRate: 0.1 });
     assertMatches(await runtimeCheck(mlp, test.images, 1000), "MLP", 1000);
     const cnn = Network.fromSpec(
       "conv(8,5,pad=2) relu maxpool(2) conv(16,5,pad=2) relu maxpool(2) flatten " +
         "dense(32) relu dropout(0.5) dense(10)",
       { seed: 1, backend, preprocessing: { mean: 0.1307, std: 0.3081 } },
     );
-    fit(cnn, train, { epochs: 1, batchSize: 32, optimizer: "adam", learningRate: 1e-3 });
+    await fit(cnn, train, { epochs: 1, batchSize: 32, optimizer: "adam", learningRate: 1e-3 });
     assertMatches(await runtimeCheck(cnn, test.images, 1000), "CNN", 1000);
   },
 });

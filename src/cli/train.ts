@@ -14,21 +14,16 @@ import { INIT_NAMES } from "../model/initializers.ts";
 import { saveNetwork } from "../model/model_file.ts";
 import { ACTIVATION_NAMES, Network } from "../model/network.ts";
 import { OPTIMIZER_NAMES } from "../model/optimizers.ts";
-import { fit, SCHEDULES } from "../train/fit.ts";
-import {
-  choiceOption,
-  intOption,
-  type Io,
-  numberOption,
-  processIo,
-  runCommand,
-  UsageError,
-} from "./_io.ts";
+import { type EpochMetrics, fit, type TrainingState } from "../train/fit.ts";
+import { SCHEDULES } from "../train/schedules.ts";
+import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
+import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
+import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
 import { checkOutputPath } from "./_output.ts";
 import { parseSpec } from "../model/layers/spec.ts";
-import { PRESET_NAMES, presetArchitecture, PRESETS } from "../train/presets.ts";
-import { loadTrainingData } from "./_data.ts";
+import { type Preset, PRESET_NAMES, presetArchitecture, PRESETS } from "../train/presets.ts";
+import { loadTrainingData, type TrainingData } from "./_data.ts";
 
 const USAGE = `Usage: deno task train [options]
 
@@ -47,7 +42,17 @@ Options:
   --optimizer NAME    ${OPTIMIZER_NAMES.join(" | ")}                   (default sgd)
   --momentum X        momentum coefficient, 0..0.999999 (default 0.9)
   --weight-decay X    L2 penalty (decoupled for adamw)  (default 0; adamw 0.01)
-  --schedule NAME     ${SCHEDULES.join(" | ")}   (default constant)
+  --schedule NAME     ${SCHEDULES.join(" | ")} (default constant)
+  --step-size N       epochs between decays of the step schedule (default 10)
+  --gamma X           decay factor: step 0.1, exponential 0.95 per epoch (defaults)
+  --warmup E          linear learning-rate warm-up over E epochs (default 0)
+  --plateau N         scale the rate by 0.1 after N epochs without a better validation loss
+  --validation-split F  hold out fraction F of the training set (seeded) for validation
+  --early-stop N      stop after N epochs without a better validation figure; keep the best
+  --monitor NAME      what --early-stop watches: loss | accuracy (default loss)
+  --test-every-epoch  score the test set after every epoch (default: at the end only)
+  --checkpoint FILE   write a checkpoint (weights, optimizer and RNG state) after every epoch
+  --resume FILE       continue a checkpoint's run, with its settings, up to --epochs in total
   --standardize       standardize pixels with the training mean/std
   --seed N            seed of weights and shuffles, 0..4294967295 (default 1)
   --data DIR          train on the IDX files in DIR (any dataset: KMNIST, EMNIST, ...;
@@ -62,8 +67,6 @@ Options:
   --help              show this help
 `;
 
-/** Largest --batch-size (work buffers grow with it). */
-const MAX_BATCH = 65536;
 /** Largest --threads (the native pool's MND_MAX_THREADS). */
 const MAX_THREADS = 256;
 
@@ -78,10 +81,11 @@ const pct = (x: number | undefined): string => x === undefined ? "-" : `${(x * 1
  */
 export function train(args: string[], io: Io): Promise<number> {
   return runCommand(io, USAGE, async () => {
-    const { values } = parseArgs({
+    const { values, tokens } = parseArgs({
       args,
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: {
         preset: { type: "string" },
         layers: { type: "string" },
@@ -89,124 +93,79 @@ export function train(args: string[], io: Io): Promise<number> {
         activation: { type: "string" },
         init: { type: "string", default: "he" },
         epochs: { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
-        optimizer: { type: "string" },
-        momentum: { type: "string", default: "0.9" },
-        "weight-decay": { type: "string" },
-        schedule: { type: "string" },
         standardize: { type: "boolean", default: false },
-        seed: { type: "string", default: "1" },
-        data: { type: "string" },
-        "train-csv": { type: "string" },
-        "test-csv": { type: "string" },
         out: { type: "string", default: "mnist.safetensors" },
         backend: { type: "string", default: "auto" },
         threads: { type: "string" },
-        limit: { type: "string" },
+        checkpoint: { type: "string" },
+        resume: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
+        ...Object.fromEntries(
+          RUN_FLAGS.map((f) => [f, { type: f === "test-every-epoch" ? "boolean" : "string" }]),
+        ) as Record<(typeof RUN_FLAGS)[number], { type: "string" }>,
       },
     });
     if (values.help) {
       io.out(USAGE);
       return 0;
     }
-    const preset = PRESETS[
-      choiceOption("preset", values.preset ?? "mlp", PRESET_NAMES)
-    ];
-    if (values.layers !== undefined && (values.sizes !== undefined || values.activation)) {
-      throw new UsageError("--layers replaces --sizes and --activation; give one or the other");
-    }
-    // Without --layers or --sizes the preset's architecture is used, resized to the data.
-    const fromPreset = values.layers === undefined && values.sizes === undefined;
-    if (fromPreset && values.activation !== undefined && !preset.sizes) {
-      throw new UsageError("--activation applies to dense stacks (--sizes); use --layers");
-    }
-    let sizes: number[] | undefined;
-    const activation = choiceOption<ActivationName>(
-      "activation",
-      values.activation ?? preset.activation ?? "relu",
-      ACTIVATION_NAMES,
-    );
-    if (values.sizes !== undefined) {
-      sizes = values.sizes.split(",").map((s) => intOption("sizes", s));
-      if (sizes.length < 2) {
-        throw new UsageError(`--sizes needs at least two widths, got "${values.sizes}"`);
-      }
-    }
-    if (values.layers !== undefined) {
-      try {
-        parseSpec(values.layers);
-      } catch (e) {
-        throw new UsageError(`--layers: ${(e as Error).message}`);
-      }
-    }
-    const init = choiceOption("init", values.init, INIT_NAMES);
-    const epochs = intOption("epochs", values.epochs ?? String(preset.epochs));
-    const batchSize = intOption(
-      "batch-size",
-      values["batch-size"] ?? String(preset.batchSize),
-      false,
-      MAX_BATCH,
-    );
-    const learningRate = numberOption(
-      "lr",
-      values.lr ?? String(preset.learningRate),
-      Number.MIN_VALUE,
-    );
-    const optimizer = choiceOption(
-      "optimizer",
-      values.optimizer ?? preset.optimizer,
-      OPTIMIZER_NAMES,
-    );
-    const momentum = numberOption("momentum", values.momentum, 0, 0.999999);
-    const weightDecay = values["weight-decay"] === undefined
-      ? undefined
-      : numberOption("weight-decay", values["weight-decay"], 0, 1);
-    const schedule = choiceOption("schedule", values.schedule ?? preset.schedule, SCHEDULES);
-    const seed = intOption("seed", values.seed, true, 0xffffffff);
+    const preset = choiceOption("preset", values.preset ?? "mlp", PRESET_NAMES);
+    const given = new Set(tokens.flatMap((t) => t.kind === "option" ? [t.name] : []));
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
     const threads = values.threads === undefined
       ? undefined
       : intOption("threads", values.threads, false, MAX_THREADS);
-    const limit = values.limit === undefined ? undefined : intOption("limit", values.limit);
     const say = values.quiet ? () => {} : io.out;
-
     await checkOutputPath("out", values.out);
-    const data = await loadTrainingData(values);
-    await checkOutputPath("out", values.out, data.files);
-    const pixels = data.train.rows * data.train.cols;
-    const trainSet = limit !== undefined && limit < data.train.count
-      ? subset(data.train, Array.from({ length: limit }, (_, i) => i))
-      : data.train;
-    let layers = values.layers;
-    if (fromPreset) ({ sizes, layers } = presetArchitecture(preset, pixels, data.classes));
-    if (sizes && sizes[0] !== pixels) {
-      throw new UsageError(
-        `--sizes starts with ${sizes[0]}, but the images have ${pixels} pixels ` +
-          `(${trainSet.rows}x${trainSet.cols})`,
-      );
-    }
-    const preprocessing = values.standardize ? pixelStatistics(trainSet) : undefined;
-    const common = { init, seed, backend, threads, preprocessing };
-    let network: Network;
-    try {
-      network = sizes
-        ? new Network({ sizes, activation, ...common })
-        : new Network({ layers, inputShape: [trainSet.rows, trainSet.cols, 1], ...common });
-    } catch (e) {
-      if (e instanceof RangeError) {
-        throw new UsageError(`--${sizes ? "sizes" : "layers"}: ${e.message}`);
+    if (values.checkpoint !== undefined) {
+      if (values.checkpoint === values.out) {
+        throw new UsageError("--checkpoint and --out name the same file; give two paths");
       }
-      throw e;
+      await checkOutputPath("checkpoint", values.checkpoint);
     }
-    if (network.outputSize < data.classes) {
+
+    let network: Network, settings: RunSettings, resume: TrainingState | undefined;
+    let data: TrainingData, model: string, init = "";
+    if (values.resume !== undefined) {
+      const stray = [...given].find((f) => !RESUME_FLAGS.includes(f));
+      if (stray) {
+        throw new UsageError(
+          `--resume continues the checkpoint's run with its settings; --${stray} cannot change ` +
+            `them (with --resume give only ${RESUME_FLAGS.map((f) => `--${f}`).join(", ")})`,
+        );
+      }
+      const checkpoint = await loadCheckpoint(values.resume, { backend, threads });
+      ({ network, state: resume } = checkpoint);
+      settings = checkpoint.settings as unknown as RunSettings;
+      data = await loadTrainingData(settings);
+      model = network.spec;
+    } else {
+      settings = runSettings(values, PRESETS[preset]);
+      data = await loadTrainingData(settings);
+      ({ network, model, init } = buildNetwork(
+        values,
+        PRESETS[preset],
+        data,
+        settings.seed,
+        backend,
+        threads,
+      ));
+    }
+    await checkOutputPath("out", values.out, data.files);
+    const epochs = intOption(
+      "epochs",
+      values.epochs ?? String(settings.epochs ?? PRESETS[preset].epochs),
+    );
+    if (resume && epochs <= resume.epoch) {
       throw new UsageError(
-        `--${sizes ? "sizes" : "layers"}: the network has ${network.outputSize} outputs, but ` +
-          `the labels go up to ${data.classes - 1}; end with ${data.classes} units or more`,
+        `--epochs ${epochs}: "${values.resume}" has trained ${resume.epoch} epochs already; ` +
+          "give the total to reach, more than that",
       );
     }
+    const trainSet = settings.limit !== undefined && settings.limit < data.train.count
+      ? subset(data.train, Array.from({ length: settings.limit }, (_, i) => i))
+      : data.train;
     if (network.fallbackReason) io.err(`note: using the TS backend; ${network.fallbackReason}\n`);
     say(`backend: ${network.backend}\n`);
     say(
@@ -215,48 +174,169 @@ export function train(args: string[], io: Io): Promise<number> {
       }; ${trainSet.rows}x${trainSet.cols} pixels, ${data.classes} classes)\n`,
     );
     say(
-      `model: ${sizes ? `${sizes.join("-")} ${activation}` : network.spec}, ` +
-        `${network.summary().trainableParams} parameters, ${init} init, ${optimizer} lr ${learningRate}${
-          weightDecay ? ` weight decay ${weightDecay}` : ""
-        }, ` +
-        `batch ${batchSize}, ${epochs} epochs${
-          schedule === "constant" ? "" : `, ${schedule} schedule`
-        }\n`,
+      `model: ${model}, ${network.summary().trainableParams} parameters${
+        init && `, ${init} init`
+      }\n`,
     );
+    say(`training: ${describeRun(settings, epochs)}\n`);
+    if (resume) say(`resuming after epoch ${resume.epoch} from ${values.resume}\n`);
+
     const bar = io.isTerminal && !values.quiet ? new ProgressBar(io.out) : undefined;
-    const history = fit(network, trainSet, {
+    const s = settings;
+    const history = await fit(network, trainSet, {
       epochs,
-      batchSize,
-      optimizer,
-      learningRate,
-      momentum,
-      weightDecay,
-      schedule,
-      seed,
-      validationData: data.test,
+      batchSize: s.batchSize,
+      optimizer: s.optimizer,
+      learningRate: s.learningRate,
+      momentum: s.momentum,
+      weightDecay: s.weightDecay,
+      schedule: s.schedule,
+      stepSize: s.stepSize,
+      gamma: s.gamma,
+      warmupEpochs: s.warmupEpochs,
+      reduceOnPlateau: s.plateau === undefined ? undefined : { patience: s.plateau },
+      seed: s.seed,
+      validationSplit: s.validationSplit,
+      earlyStopping: s.earlyStop === undefined
+        ? undefined
+        : { patience: s.earlyStop, monitor: s.monitor },
+      testData: data.test,
+      testEachEpoch: s.testEveryEpoch,
+      resume,
       onBatchEnd: bar && ((p) => bar.update(p)),
-      onEpochEnd: (m) => {
+      onEpochEnd: async (m, _stop, state) => {
         bar?.clear();
-        say(
-          `epoch ${String(m.epoch).padStart(3)}/${epochs}  ${m.seconds.toFixed(2).padStart(7)}s  ` +
-            `loss ${m.trainLoss.toFixed(4)}  train ${pct(m.trainAccuracy)}  ` +
-            `test ${pct(m.validationAccuracy)}\n`,
-        );
+        say(epochLine(m, epochs));
+        if (values.checkpoint !== undefined) {
+          await saveCheckpoint(values.checkpoint, network, state, { ...s, epochs });
+        }
       },
     });
     // One atomic write at the end: an interrupted run leaves any old file intact.
     await saveNetwork(network, values.out);
-    const last = history.epochs.at(-1);
-    const total = history.epochs.reduce((s, m) => s + m.seconds, 0);
-    const tested = data.test &&
-      (last?.validationAccuracy ?? network.evaluate(data.test).accuracy);
+    const ran = history.epochs.length;
+    const total = history.epochs.reduce((sum, m) => sum + m.seconds, 0);
+    if (history.bestEpoch !== undefined && (history.stopped || history.bestEpoch !== ran)) {
+      say(
+        `${history.stopped ? `stopped early after epoch ${ran}; ` : ""}kept the weights of ` +
+          `epoch ${history.bestEpoch} (best validation ${settings.monitor})\n`,
+      );
+    }
     io.out(
-      `${tested === undefined ? "no labelled test set; " : `test accuracy ${pct(tested)} `}` +
-        `after ${history.epochs.length} epochs (${total.toFixed(1)}s training)\n`,
+      `${
+        history.test ? `test accuracy ${pct(history.test.accuracy)} ` : "no labelled test set; "
+      }` +
+        `after ${ran} epochs (${total.toFixed(1)}s training)\n`,
     );
     io.out(`saved ${values.out}\n`);
     return 0;
   });
+}
+
+/** The flags --resume may be given with (the rest come from the checkpoint). */
+const RESUME_FLAGS = ["resume", "epochs", "out", "checkpoint", "backend", "threads", "quiet"];
+
+/** One line per epoch: rate, training and (when present) validation and test figures. */
+function epochLine(m: EpochMetrics, epochs: number): string {
+  const parts = [
+    `epoch ${String(m.epoch).padStart(3)}/${epochs}  ${m.seconds.toFixed(2).padStart(7)}s`,
+    `lr ${m.learningRate.toPrecision(3)}`,
+    `loss ${m.trainLoss.toFixed(4)}`,
+    `train ${pct(m.trainAccuracy)}`,
+  ];
+  if (m.validationLoss !== undefined) {
+    parts.push(`val loss ${m.validationLoss.toFixed(4)}`, `val ${pct(m.validationAccuracy)}`);
+  }
+  if (m.testAccuracy !== undefined) parts.push(`test ${pct(m.testAccuracy)}`);
+  return parts.join("  ") + "\n";
+}
+
+/** The settings line of the log. */
+function describeRun(s: RunSettings, epochs: number): string {
+  const parts = [`${s.optimizer} lr ${s.learningRate}`];
+  if (s.weightDecay) parts.push(`weight decay ${s.weightDecay}`);
+  parts.push(`batch ${s.batchSize}`, `${epochs} epochs`);
+  if (s.schedule !== "constant") parts.push(`${s.schedule} schedule`);
+  if (s.warmupEpochs) parts.push(`${s.warmupEpochs} warm-up epochs`);
+  if (s.validationSplit) parts.push(`${s.validationSplit} held out for validation`);
+  if (s.earlyStop) parts.push(`early stop after ${s.earlyStop} (${s.monitor})`);
+  if (s.plateau) parts.push(`rate x0.1 after ${s.plateau} flat epochs`);
+  return parts.join(", ");
+}
+
+/** The architecture flags. */
+interface ModelFlags {
+  layers?: string;
+  sizes?: string;
+  activation?: string;
+  init: string;
+  standardize: boolean;
+}
+
+/**
+ * Builds the network the flags describe for `data`: `--layers`, `--sizes`,
+ * or the preset's architecture resized to the data's pixels and classes.
+ */
+function buildNetwork(
+  flags: ModelFlags,
+  preset: Preset,
+  data: TrainingData,
+  seed: number,
+  backend: BackendChoice,
+  threads: number | undefined,
+): { network: Network; model: string; init: string } {
+  if (flags.layers !== undefined && (flags.sizes !== undefined || flags.activation)) {
+    throw new UsageError("--layers replaces --sizes and --activation; give one or the other");
+  }
+  // Without --layers or --sizes the preset's architecture is used, resized to the data.
+  const fromPreset = flags.layers === undefined && flags.sizes === undefined;
+  if (fromPreset && flags.activation !== undefined && !preset.sizes) {
+    throw new UsageError("--activation applies to dense stacks (--sizes); use --layers");
+  }
+  const activation = choiceOption<ActivationName>(
+    "activation",
+    flags.activation ?? preset.activation ?? "relu",
+    ACTIVATION_NAMES,
+  );
+  const init = choiceOption("init", flags.init, INIT_NAMES);
+  const { rows, cols } = data.train, pixels = rows * cols;
+  let sizes = flags.sizes?.split(",").map((s) => intOption("sizes", s));
+  let layers = flags.layers;
+  if (sizes && sizes.length < 2) {
+    throw new UsageError(`--sizes needs at least two widths, got "${flags.sizes}"`);
+  }
+  if (layers !== undefined) {
+    try {
+      parseSpec(layers);
+    } catch (e) {
+      throw new UsageError(`--layers: ${(e as Error).message}`);
+    }
+  }
+  if (fromPreset) ({ sizes, layers } = presetArchitecture(preset, pixels, data.classes));
+  if (sizes && sizes[0] !== pixels) {
+    throw new UsageError(
+      `--sizes starts with ${sizes[0]}, but the images have ${pixels} pixels (${rows}x${cols})`,
+    );
+  }
+  const preprocessing = flags.standardize ? pixelStatistics(data.train) : undefined;
+  const common = { init, seed, backend, threads, preprocessing };
+  const flag = sizes ? "sizes" : "layers";
+  let network: Network;
+  try {
+    network = sizes
+      ? new Network({ sizes, activation, ...common })
+      : new Network({ layers, inputShape: [rows, cols, 1], ...common });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--${flag}: ${e.message}`);
+    throw e;
+  }
+  if (network.outputSize < data.classes) {
+    throw new UsageError(
+      `--${flag}: the network has ${network.outputSize} outputs, but the labels go up to ` +
+        `${data.classes - 1}; end with ${data.classes} units or more`,
+    );
+  }
+  return { network, model: sizes ? `${sizes.join("-")} ${activation}` : network.spec, init };
 }
 
 if (import.meta.main) Deno.exit(await train(Deno.args, processIo()));

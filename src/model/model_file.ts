@@ -40,6 +40,8 @@ export interface LoadOptions {
   backend?: BackendChoice | Kernels;
   /** Threads for the native backend. */
   threads?: number;
+  /** Seed of the dropout masks in further training (the weights come from the file). Default 1. */
+  seed?: number;
 }
 
 /**

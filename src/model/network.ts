@@ -57,6 +57,8 @@ export class Network {
   readonly spec: string;
   /** Per-sample input shape. */
   readonly inputShape: Shape;
+  /** Seed of the initial weights and of the dropout masks. */
+  readonly seed: number;
   /** Pixel preprocessing applied to byte inputs; saved with the model. */
   preprocessing: Preprocessing;
   /** The compute backend. */
@@ -106,7 +108,7 @@ export class Network {
       this.kernels = selected.kernels;
       this.fallbackReason = selected.fallbackReason;
     }
-    const seed = options.seed ?? 1;
+    const seed = this.seed = options.seed ?? 1;
     this.layers = Object.freeze(buildLayers(tokens, this.inputShape, this.kernels, seed));
 
     let params = 0, state = 0;

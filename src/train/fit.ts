@@ -6,9 +6,11 @@
  */
 
 import { Batcher } from "../data/batcher.ts";
-import { checkDataset, type Dataset } from "../data/dataset.ts";
-import type { Network } from "../model/network.ts";
+import { checkDataset, type Dataset, splitDataset } from "../data/dataset.ts";
+import type { Evaluation, Network } from "../model/network.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../model/optimizers.ts";
+import { Dropout } from "../model/layers/dropout.ts";
+import { type Schedule, scheduleFactor, type StepOptions } from "./schedules.ts";
 
 /** Metrics of one finished epoch. */
 export interface EpochMetrics {
@@ -24,6 +26,12 @@ export interface EpochMetrics {
   validationLoss?: number;
   /** Accuracy on the validation data after the epoch, if given. */
   validationAccuracy?: number;
+  /** Test loss after the epoch (with `testEachEpoch`). */
+  testLoss?: number;
+  /** Test accuracy after the epoch (with `testEachEpoch`). */
+  testAccuracy?: number;
+  /** Learning rate of the epoch's last step. */
+  learningRate: number;
 }
 
 /** Progress within an epoch, passed to `onBatchEnd`. */
@@ -46,9 +54,31 @@ export interface BatchProgress {
   seconds: number;
 }
 
+/** Early stopping: patience on a validation figure, restoring the best weights. */
+export interface EarlyStopping {
+  /** Epochs without improvement before training stops (>= 1). */
+  patience: number;
+  /** What must improve: validation `"loss"` (default, lower) or `"accuracy"` (higher). */
+  monitor?: "loss" | "accuracy";
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch at the end. Default `true`. */
+  restoreBest?: boolean;
+}
+
+/** Reduce-on-plateau: scale the rate when the validation loss stalls. */
+export interface ReduceOnPlateau {
+  /** Epochs without improvement before the rate is scaled. Default 2. */
+  patience?: number;
+  /** Scale applied to the rate. Default 0.1. */
+  factor?: number;
+  /** Smallest decrease of the loss that counts. Default 0. */
+  minDelta?: number;
+}
+
 /** Settings of {@link fit}. */
-export interface FitOptions {
-  /** Number of passes over the data. */
+export interface FitOptions extends StepOptions {
+  /** Number of passes over the data (in total, counting a resumed run's). */
   epochs: number;
   /** Samples per update (1 = per-sample SGD). Default 64. */
   batchSize?: number;
@@ -56,65 +86,74 @@ export interface FitOptions {
   optimizer?: OptimizerName | Optimizer;
   /** Learning rate when `optimizer` is a name. Default 0.1. */
   learningRate?: number;
-  /** Momentum when `optimizer` is `"momentum"`. Default 0.9. */
+  /** Momentum when `optimizer` is `"momentum"` or `"nesterov"`. Default 0.9. */
   momentum?: number;
-  /** L2 weight decay when `optimizer` is a name. Default 0. */
+  /** Weight decay when `optimizer` is a name (L2; decoupled for `adamw`). */
   weightDecay?: number;
   /**
-   * Learning-rate schedule over the whole run: `"constant"` (default),
-   * `"linear"` (decays to 0 at the last step) or `"cosine"` (half-cosine
-   * to 0). The optimizer's `learningRate` is the starting rate.
+   * Learning-rate schedule: `"constant"` (default), `"linear"` or `"cosine"`
+   * decay to 0 over the whole run, `"step"` (times `gamma` every `stepSize`
+   * epochs) or `"exponential"` (times `gamma` every epoch). The optimizer's
+   * `learningRate` is the starting rate.
    */
   schedule?: Schedule;
-  /** Seed of the per-epoch shuffles. Default 1. */
+  /** Linear warm-up from 0 over this many epochs (fractions allowed), on top of the schedule. */
+  warmupEpochs?: number;
+  /** Scale the rate when the validation loss stops improving (needs validation data). */
+  reduceOnPlateau?: ReduceOnPlateau;
+  /** Seed of the per-epoch shuffles and of the validation split. Default 1. */
   seed?: number;
   /** Reshuffle every epoch. Default `true`. */
   shuffle?: boolean;
   /** Evaluated after each epoch when given. */
   validationData?: Dataset;
+  /** Hold out this fraction of `data` (seeded) as validation data instead. */
+  validationSplit?: number;
+  /** Scored once at the end ({@link History.test}), and after each epoch with `testEachEpoch`. */
+  testData?: Dataset;
+  /** Score `testData` after every epoch too. Default `false`. */
+  testEachEpoch?: boolean;
+  /** Stop when the validation figure stops improving. */
+  earlyStopping?: EarlyStopping;
+  /** Continue a run from a checkpoint's state (see {@link TrainingState}). */
+  resume?: TrainingState;
   /**
    * Called after every batch; call `stop()` to end training after it. With
    * `batchSize: 1`, samples are trained in chunks of {@link SAMPLE_CHUNK}
    * per call (same order, same per-sample updates), and this is called once
-   * per chunk, with `batch` counting samples.
+   * per chunk, with `batch` counting samples. A returned Promise is awaited.
    */
-  onBatchEnd?: (progress: BatchProgress, stop: () => void) => void;
-  /** Called after every epoch; call `stop()` to end training. */
-  onEpochEnd?: (metrics: EpochMetrics, stop: () => void) => void;
+  onBatchEnd?: (progress: BatchProgress, stop: () => void) => unknown;
+  /**
+   * Called after every epoch with the state a checkpoint needs; call
+   * `stop()` to end training. A returned Promise is awaited.
+   */
+  onEpochEnd?: (
+    metrics: EpochMetrics,
+    stop: () => void,
+    state: TrainingState,
+  ) => unknown;
 }
 
-/** Learning-rate schedules accepted by {@link fit}. */
-export type Schedule = "constant" | "linear" | "cosine";
-
-/** All schedule names, for validation and help texts. */
-export const SCHEDULES: readonly Schedule[] = Object.freeze(["constant", "linear", "cosine"]);
-
 /**
- * The fraction of the starting learning rate a schedule gives at `progress`
- * (0 at the first step, 1 after the last).
- *
- * @param schedule The schedule.
- * @param progress Fraction of the run completed, in [0, 1].
- * @returns The multiplier, in [0, 1].
- * @example Halfway through a linear decay
- * ```ts
- * import { scheduleFactor } from "jsr:@x/mnist-dnn";
- * console.log(scheduleFactor("linear", 0.5)); // 0.5
- * ```
+ * Everything needed to continue a run exactly where it stopped: saved by
+ * `saveCheckpoint`, passed back to {@link fit} as `resume`.
  */
-export function scheduleFactor(schedule: Schedule, progress: number): number {
-  switch (schedule) {
-    case "constant":
-      return 1;
-    case "linear":
-      return 1 - progress;
-    case "cosine":
-      return 0.5 * (1 + Math.cos(Math.PI * progress));
-    default:
-      throw new RangeError(
-        `Unknown schedule "${schedule}" (expected one of ${SCHEDULES.join(", ")})`,
-      );
-  }
+export interface TrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  /** The network's seed (its dropout masks follow it). */
+  seed: number;
+  /** The optimizer's rule, step count and arrays (velocity, moments). */
+  optimizer: { type: OptimizerName; steps: number; arrays: Float32Array[] };
+  /** Step counters of the dropout layers, in layer order. */
+  dropoutCounters: number[];
+  /** Reduce-on-plateau: current factor, best loss, epochs waited. */
+  plateau: { factor: number; best: number; wait: number };
+  /** Early stopping: best figure, epochs waited, best epoch and its weights. */
+  early: { best: number; wait: number; epoch: number; params?: Float32Array; state?: Float32Array };
+  /** Metrics of the epochs so far. */
+  history: EpochMetrics[];
 }
 
 /**
@@ -138,10 +177,14 @@ export const SAMPLE_CHUNK = 64;
 
 /** What {@link fit} returns. */
 export interface History {
-  /** One entry per completed epoch. */
+  /** One entry per completed epoch (a resumed run's earlier epochs included). */
   epochs: EpochMetrics[];
-  /** True when a callback stopped training early. */
+  /** True when a callback or early stopping ended training before `epochs`. */
   stopped: boolean;
+  /** The epoch whose weights early stopping restored, if any. */
+  bestEpoch?: number;
+  /** The test data's figures at the end, when `testData` was given. */
+  test?: Evaluation;
 }
 
 /**
@@ -149,29 +192,54 @@ export interface History {
  *
  * @param network The network; its parameters are updated in place.
  * @param data Labelled training samples (`rows * cols` must equal the input size).
- * @param options Epochs, batch size, optimizer, callbacks.
- * @returns Per-epoch metrics.
+ * @param options Epochs, batch size, optimizer, schedule, validation, callbacks.
+ * @returns Per-epoch metrics, and the test figures when `testData` was given.
  * @throws {TypeError} If the data is unlabelled or of the wrong width.
  * @throws {RangeError} If a setting is out of range.
+ * @throws {TrainingDivergedError} If the loss becomes NaN or infinite.
  * @example Learn a tiny two-class problem
  * ```ts
- * import { Network } from "jsr:@x/mnist-dnn";
- * import { fit } from "jsr:@x/mnist-dnn";
+ * import { fit, Network } from "jsr:@x/mnist-dnn";
  * const data = { images: new Uint8Array([0, 255, 255, 0]), labels: new Uint8Array([1, 0]),
  *   count: 2, rows: 1, cols: 2 };
  * const net = new Network({ sizes: [2, 4, 2], backend: "ts" });
- * const history = fit(net, data, { epochs: 50, batchSize: 2, learningRate: 0.5 });
+ * const history = await fit(net, data, { epochs: 50, batchSize: 2, learningRate: 0.5 });
  * console.log(history.epochs.at(-1)!.trainAccuracy); // 1
  * ```
  */
-export function fit(network: Network, data: Dataset, options: FitOptions): History {
+export async function fit(
+  network: Network,
+  data: Dataset,
+  options: FitOptions,
+): Promise<History> {
   const { epochs } = options;
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new RangeError(`Epochs must be a non-negative integer, got ${epochs}`);
   }
   checkDataset(data, "train on", network.inputSize, network.outputSize);
-  if (options.validationData) {
-    checkDataset(options.validationData, "validate on", network.inputSize, network.outputSize);
+  const seed = options.seed ?? 1;
+  let validation = options.validationData;
+  const split = options.validationSplit;
+  if (split !== undefined) {
+    if (validation) throw new RangeError("Give validationData or validationSplit, not both");
+    const held = Math.round(data.count * split);
+    if (!(split > 0 && split < 1) || held < 1 || held >= data.count) {
+      throw new RangeError(
+        `validationSplit must leave both parts non-empty (a fraction in (0, 1)), got ${split}`,
+      );
+    }
+    ({ train: data, validation } = splitDataset(data, held, seed));
+  }
+  if (validation) checkDataset(validation, "validate on", network.inputSize, network.outputSize);
+  if (options.testData) {
+    checkDataset(options.testData, "test on", network.inputSize, network.outputSize);
+  }
+  const early = options.earlyStopping;
+  if (early && !(Number.isInteger(early.patience) && early.patience >= 1)) {
+    throw new RangeError(`Early stopping patience must be an integer >= 1, got ${early.patience}`);
+  }
+  if ((early || options.reduceOnPlateau) && !validation) {
+    throw new RangeError("Early stopping and reduce-on-plateau need validation data");
   }
   const optimizer = typeof options.optimizer === "object" ? options.optimizer : createOptimizer({
     type: options.optimizer ?? "sgd",
@@ -179,36 +247,48 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
     momentum: options.momentum,
     weightDecay: options.weightDecay,
   });
+  const schedule = options.schedule ?? "constant";
+  scheduleFactor(schedule, 0, 0, options); // validates the name, step size and gamma
+  const warmup = options.warmupEpochs ?? 0;
+  if (!(warmup >= 0 && Number.isFinite(warmup))) {
+    throw new RangeError(`warmupEpochs must be >= 0, got ${warmup}`);
+  }
+  const plateau = { patience: 2, factor: 0.1, minDelta: 0, ...options.reduceOnPlateau };
+  if (!(plateau.factor > 0 && plateau.factor < 1 && plateau.patience >= 1)) {
+    throw new RangeError(
+      `reduceOnPlateau needs patience >= 1 and factor in (0, 1), got ${plateau.patience}, ` +
+        `${plateau.factor}`,
+    );
+  }
   const batchSize = options.batchSize ?? 64;
   const perSample = batchSize === 1;
   const batcher = new Batcher(data, network.kernels, {
     batchSize: perSample ? SAMPLE_CHUNK : batchSize,
     shuffle: options.shuffle,
-    seed: options.seed,
+    seed,
     preprocessing: network.preprocessing,
   });
   const batches = Math.ceil(data.count / batchSize);
-  const schedule = options.schedule ?? "constant";
   const baseRate = optimizer.learningRate;
-  const totalSamples = epochs * data.count;
-  if (!SCHEDULES.includes(schedule)) {
-    throw new RangeError(
-      `Unknown schedule "${schedule}" (expected one of ${SCHEDULES.join(", ")})`,
-    );
-  }
-  const history: History = { epochs: [], stopped: false };
+  const totalSamples = epochs * data.count, warmupSamples = warmup * data.count;
+  const dropouts = network.layers.filter((l): l is Dropout => l instanceof Dropout);
+  const state = resumeState(options.resume, network, optimizer, dropouts, early);
+  // Replaying the shuffles of the finished epochs puts the batch order
+  // where an uninterrupted run would have it.
+  for (let e = 0; e < state.epoch; e++) batcher.startEpoch();
+  const history: History = { epochs: state.history, stopped: false };
   const stop = (): void => {
     history.stopped = true;
   };
-  for (let epoch = 1; epoch <= epochs && !history.stopped; epoch++) {
+  for (let epoch = state.epoch + 1; epoch <= epochs && !history.stopped; epoch++) {
     const start = performance.now();
     let lossSum = 0, correct = 0, samples = 0, batch = 0;
     batcher.startEpoch();
     for (let rows = batcher.next(); rows > 0; rows = batcher.next()) {
-      if (schedule !== "constant") {
-        const done = (epoch - 1) * data.count + samples;
-        optimizer.learningRate = baseRate * scheduleFactor(schedule, done / totalSamples);
-      }
+      const done = (epoch - 1) * data.count + samples;
+      optimizer.learningRate = baseRate * state.plateau.factor *
+        scheduleFactor(schedule, done / totalSamples, epoch - 1, options) *
+        (done < warmupSamples ? (done + rows) / warmupSamples : 1);
       const result = perSample
         ? network.trainSamples(batcher.input, batcher.labels, rows, optimizer)
         : network.trainBatch(batcher.input, batcher.labels, rows, optimizer);
@@ -222,16 +302,19 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
       correct += result.correct;
       samples += rows;
       batch += perSample ? rows : 1;
-      options.onBatchEnd?.({
-        epoch,
-        batch,
-        batches,
-        samples,
-        loss: result.loss / rows,
-        runningLoss: lossSum / samples,
-        runningAccuracy: correct / samples,
-        seconds: (performance.now() - start) / 1000,
-      }, stop);
+      if (options.onBatchEnd) {
+        const pending = options.onBatchEnd({
+          epoch,
+          batch,
+          batches,
+          samples,
+          loss: result.loss / rows,
+          runningLoss: lossSum / samples,
+          runningAccuracy: correct / samples,
+          seconds: (performance.now() - start) / 1000,
+        }, stop);
+        if (pending instanceof Promise) await pending;
+      }
       if (history.stopped) break;
     }
     const metrics: EpochMetrics = {
@@ -239,14 +322,116 @@ export function fit(network: Network, data: Dataset, options: FitOptions): Histo
       seconds: (performance.now() - start) / 1000,
       trainLoss: samples ? lossSum / samples : NaN,
       trainAccuracy: samples ? correct / samples : NaN,
+      learningRate: optimizer.learningRate,
     };
-    if (options.validationData) {
-      const v = network.evaluate(options.validationData);
+    if (validation) {
+      const v = network.evaluate(validation);
       metrics.validationLoss = v.loss;
       metrics.validationAccuracy = v.accuracy;
+      watchPlateau(state.plateau, v.loss, options.reduceOnPlateau && plateau);
+      if (early && watchEarly(state.early, early, v, epoch, network)) stop();
+    }
+    if (options.testData && options.testEachEpoch) {
+      const t = network.evaluate(options.testData);
+      metrics.testLoss = t.loss;
+      metrics.testAccuracy = t.accuracy;
     }
     history.epochs.push(metrics);
-    options.onEpochEnd?.(metrics, stop);
+    state.epoch = epoch;
+    state.optimizer = { type: optimizer.type, ...optimizer.state };
+    state.dropoutCounters = dropouts.map((d) => d.counter);
+    if (options.onEpochEnd) await options.onEpochEnd(metrics, stop, state);
   }
+  if (early && (early.restoreBest ?? true) && state.early.params && state.early.state) {
+    network.params.set(state.early.params);
+    network.state.set(state.early.state);
+    history.bestEpoch = state.early.epoch;
+  }
+  if (options.testData) history.test = network.evaluate(options.testData);
   return history;
+}
+
+/** Reduce-on-plateau bookkeeping after an epoch's validation loss (`rule` off: track only). */
+function watchPlateau(
+  p: TrainingState["plateau"],
+  loss: number,
+  rule: Required<ReduceOnPlateau> | undefined,
+): void {
+  if (loss < p.best - (rule?.minDelta ?? 0)) {
+    p.best = loss;
+    p.wait = 0;
+  } else if (rule && ++p.wait >= rule.patience) {
+    p.factor *= rule.factor;
+    p.wait = 0;
+  }
+}
+
+/** Early-stopping bookkeeping; true when patience has run out. */
+function watchEarly(
+  e: TrainingState["early"],
+  rule: EarlyStopping,
+  v: Evaluation,
+  epoch: number,
+  network: Network,
+): boolean {
+  const higher = rule.monitor === "accuracy";
+  const value = higher ? v.accuracy : v.loss, delta = rule.minDelta ?? 0;
+  if (higher ? value > e.best + delta : value < e.best - delta) {
+    Object.assign(e, { best: value, wait: 0, epoch });
+    if (rule.restoreBest ?? true) {
+      e.params = network.params.slice();
+      e.state = network.state.slice();
+    }
+    return false;
+  }
+  return ++e.wait >= rule.patience;
+}
+
+/** The state a run starts from: fresh, or `resume` applied to the optimizer and layers. */
+function resumeState(
+  resume: TrainingState | undefined,
+  network: Network,
+  optimizer: Optimizer,
+  dropouts: Dropout[],
+  early: EarlyStopping | undefined,
+): TrainingState {
+  if (!resume) {
+    return {
+      epoch: 0,
+      seed: network.seed,
+      optimizer: { type: optimizer.type, steps: 0, arrays: [] },
+      dropoutCounters: dropouts.map((d) => d.counter),
+      plateau: { factor: 1, best: Infinity, wait: 0 },
+      early: { best: early?.monitor === "accuracy" ? -Infinity : Infinity, wait: 0, epoch: 0 },
+      history: [],
+    };
+  }
+  if (resume.seed !== network.seed) {
+    throw new RangeError(
+      `The checkpoint's network has seed ${resume.seed}, this one ${network.seed}; ` +
+        "resume with the network loadCheckpoint returns",
+    );
+  }
+  if (resume.optimizer.type !== optimizer.type) {
+    throw new RangeError(
+      `The checkpoint was trained with ${resume.optimizer.type}, not ${optimizer.type}; ` +
+        "resume with the same optimizer",
+    );
+  }
+  if (resume.dropoutCounters.length !== dropouts.length) {
+    throw new RangeError(
+      `The checkpoint has ${resume.dropoutCounters.length} dropout layers, the network ` +
+        `${dropouts.length}`,
+    );
+  }
+  if (resume.optimizer.steps > 0) {
+    optimizer.restore(resume.optimizer.steps, resume.optimizer.arrays);
+  }
+  dropouts.forEach((d, i) => d.counter = resume.dropoutCounters[i]);
+  return {
+    ...resume,
+    plateau: { ...resume.plateau },
+    early: { ...resume.early },
+    history: resume.history.slice(),
+  };
 }

@@ -8,7 +8,7 @@
 import type { ActivationName } from "../kernels/kernels.ts";
 import { parseSpec, specToken } from "../model/layers/spec.ts";
 import type { OptimizerName } from "../model/optimizers.ts";
-import type { Schedule } from "./fit.ts";
+import type { Schedule } from "./schedules.ts";
 
 /** A training recipe. */
 export interface Preset {

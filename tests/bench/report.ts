@@ -205,25 +205,31 @@ if (!blas) {
 
 console.log("\n## Epoch seconds, 784-128-64-10 ReLU, plain SGD, 60,000 MNIST samples\n");
 const { train } = await loadMnist({ download: false });
-const epoch = (backend: "ts" | "native", threads: number, batchSize: number): number => {
+const epoch = async (
+  backend: "ts" | "native",
+  threads: number,
+  batchSize: number,
+): Promise<number> => {
   const net = new Network({ sizes: [784, 128, 64, 10], seed: 1, backend, threads });
   const lr = batchSize === 1 ? 0.01 : 0.1;
-  const h = fit(net, train, { epochs: 2, batchSize, learningRate: lr });
+  const h = await fit(net, train, { epochs: 2, batchSize, learningRate: lr });
   return Math.min(...h.epochs.map((e) => e.seconds));
 };
 const epochRows: string[][] = [];
 for (const batch of [64, 1]) {
   const row = [`batch ${batch}`];
-  row.push(values.quick ? "-" : fmt(epoch("ts", 1, batch), 2));
-  for (const threads of [1, 2]) row.push(native ? fmt(epoch("native", threads, batch), 3) : "-");
+  row.push(values.quick ? "-" : fmt(await epoch("ts", 1, batch), 2));
+  for (const threads of [1, 2]) {
+    row.push(native ? fmt(await epoch("native", threads, batch), 3) : "-");
+  }
   epochRows.push(row);
 }
 table(["workload", "TS", "native 1T", "native 2T"], epochRows);
 
 console.log(`\n## Epoch seconds, --preset cnn (${PRESETS.cnn.layers}), Adam, batch 64\n`);
-const cnnEpoch = (threads: number): number => {
+const cnnEpoch = async (threads: number): Promise<number> => {
   const net = Network.fromSpec(PRESETS.cnn.layers!, { seed: 1, backend: "native", threads });
-  const h = fit(net, train, { epochs: 1, optimizer: "adam", learningRate: 1e-3 });
+  const h = await fit(net, train, { epochs: 1, optimizer: "adam", learningRate: 1e-3 });
   return h.epochs[0].seconds;
 };
 const torchEpoch = async (threads: number): Promise<string> => {
@@ -243,7 +249,7 @@ const torchEpoch = async (threads: number): Promise<string> => {
 };
 const cnnRows: string[][] = [];
 for (const threads of [1, 2]) {
-  const ours = native ? cnnEpoch(threads) : undefined;
+  const ours = native ? await cnnEpoch(threads) : undefined;
   const torch = await torchEpoch(threads);
   cnnRows.push([
     `${threads} thread${threads > 1 ? "s" : ""}`,
