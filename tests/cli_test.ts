@@ -3,23 +3,12 @@
 import { equal, match, ok } from "node:assert/strict";
 import { train } from "../src/cli/train.ts";
 import { evaluate } from "../src/cli/evaluate.ts";
-import type { Io } from "../src/cli/_io.ts";
+import { capture } from "./_io.ts";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
 import { ProgressBar } from "../src/cli/progress.ts";
 import { skipRealMnist } from "./_mnist.ts";
 import { backends } from "./_backends.ts";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    isTerminal: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
 
 Deno.test("train: an unknown flag or a bad value prints one error line and usage, exit 2", async () => {
   for (

@@ -6,19 +6,8 @@ import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { loadIdxDir } from "../src/data/idx_dir.ts";
 import { train } from "../src/cli/train.ts";
 import { evaluate } from "../src/cli/evaluate.ts";
-import type { Io } from "../src/cli/_io.ts";
+import { capture } from "./_io.ts";
 import { loadNetwork } from "../src/model/model_file.ts";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    isTerminal: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
 
 /** An unsigned-byte IDX file: magic `00 00 08 dims`, sizes, data. */
 function idx(sizes: number[], data: Uint8Array): Uint8Array {

@@ -12,32 +12,15 @@ import { loadMnistTest } from "../src/data/mnist.ts";
 import { fit } from "../src/train/fit.ts";
 import { subset } from "../src/data/dataset.ts";
 import { skipRealMnist } from "./_mnist.ts";
+import { python, pythonHas } from "./_python.ts";
+
 import { exportModel } from "../src/cli/export.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
-import type { Io } from "../src/cli/_io.ts";
+import { capture } from "./_io.ts";
 import { backends } from "./_backends.ts";
 
-const configured = Deno.env.get("MNIST_DNN_PYTHON") ?? "python3";
-// A relative path still works in a test that changes the working directory.
-const python = configured.includes("/") && !configured.startsWith("/")
-  ? `${Deno.cwd()}/${configured}`
-  : configured;
 const script = new URL("./onnx/check.py", import.meta.url).pathname;
-
-async function hasOnnxruntime(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(python, {
-      args: ["-c", "import onnxruntime, numpy"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-const ready = await hasOnnxruntime();
+const ready = await pythonHas("onnxruntime", "numpy");
 if (!ready) console.log(`onnx_test: runtime checks skipped: ${python} cannot import onnxruntime`);
 
 interface Check {
@@ -148,17 +131,6 @@ Deno.test({
     }
   },
 });
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    isTerminal: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
 
 Deno.test({
   name: "deno task export writes the ONNX file; the README's onnxruntime snippet runs it",

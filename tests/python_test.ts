@@ -6,23 +6,9 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
+import { python, pythonHas } from "./_python.ts";
 
-const python = Deno.env.get("MNIST_DNN_PYTHON") ?? "python3";
-
-async function hasPackages(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(python, {
-      args: ["-c", "import numpy, safetensors"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-const ready = await hasPackages();
+const ready = await pythonHas("numpy", "safetensors");
 if (!ready) console.log(`python_test: skipped: ${python} cannot import numpy and safetensors`);
 
 Deno.test({

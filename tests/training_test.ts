@@ -9,21 +9,10 @@ import { fit } from "../src/train/fit.ts";
 import { scheduleFactor } from "../src/train/schedules.ts";
 import { loadCheckpoint } from "../src/train/checkpoint.ts";
 import { train } from "../src/cli/train.ts";
-import type { Io } from "../src/cli/_io.ts";
+import { capture } from "./_io.ts";
 import type { Dataset } from "../src/data/dataset.ts";
 import { backends } from "./_backends.ts";
 import { skipRealMnist } from "./_mnist.ts";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    isTerminal: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
 
 /** `count` samples of 8 pixels in 4 learnable classes (noise added by `seed`). */
 function toyData(count: number, seed: number): Dataset {
