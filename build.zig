@@ -21,6 +21,7 @@ const sources = [_][]const u8{
     "native/maxpool.c",
     "native/norm.c",
     "native/dropout.c",
+    "native/augment.c",
     "native/pool.c",
 };
 

@@ -125,6 +125,13 @@ export {
   type MnistSource,
 } from "./src/data/mnist.ts";
 export {
+  AUGMENT_NAMES,
+  AUGMENTATIONS,
+  type AugmentName,
+  type AugmentOptions,
+  augmentParams,
+} from "./src/data/augment.ts";
+export {
   Batcher,
   type BatcherOptions,
   pixelStatistics,

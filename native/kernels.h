@@ -38,7 +38,7 @@
 #define MND_API __attribute__((visibility("default")))
 #endif
 
-#define MND_ABI_VERSION 4
+#define MND_ABI_VERSION 5
 
 #define MND_ACT_IDENTITY 0
 #define MND_ACT_SIGMOID 1
@@ -203,6 +203,21 @@ MND_API void mnd_batchnorm_backward(float *dx, float *dgamma_beta,
 MND_API void mnd_dropout_forward(float *y, float *mask, const float *x,
                                  int32_t n, float rate, float scale,
                                  int32_t seed, int32_t counter);
+
+// ---- augmentation (augment.c) ------------------------------------------------
+
+// Most elastic grid nodes per sample (a 64 x 64 grid: images up to 253
+// pixels a side at spacing 4).
+#define MND_AUGMENT_MAX_NODES 4096
+// out (rows,h*w) = x (rows,h*w) resampled per sample through a random
+// shift (up to params[0] pixels), rotation (params[1] radians), scale
+// (1 +- params[2]) and elastic displacement (up to params[3] pixels at
+// nodes every params[4] pixels, bilinear between), bilinear, params[5]
+// outside the image. Sample i's draws depend on (seed, counter, i) only.
+// All zeros but the spacing is the identity. out and x must not overlap.
+MND_API void mnd_augment(float *out, const float *x, int32_t rows, int32_t h,
+                         int32_t w, const float *params, int32_t seed,
+                         int32_t counter);
 
 // ---- per-sample SGD fast path (mlp.c) ----------------------------------------
 

@@ -307,6 +307,27 @@ static void test_dropout(void) {
   free(x), free(y), free(mask);
 }
 
+static void test_augment(void) {
+  // No change asked is the identity; with every kind of change, the batch
+  // is bit-identical with 1 and 2 threads (draws depend on the sample only).
+  const int rows = 64, h = 28, w = 28;
+  const size_t n = (size_t)rows * h * w;
+  float *x = randoms(n), *a = malloc(n * sizeof(float));
+  float *b = malloc(n * sizeof(float));
+  const float none[6] = {0, 0, 0, 0, 4, 0}, strong[6] = {3, 0.26f, 0.15f, 2, 4, 0};
+  mnd_augment(a, x, rows, h, w, none, 1, 1);
+  check(memcmp(a, x, n * sizeof(float)) == 0, "augment without change is the identity",
+        max_rel_diff(a, x, n));
+  mnd_set_threads(1);
+  mnd_augment(a, x, rows, h, w, strong, 5, 9);
+  mnd_set_threads(2);
+  mnd_augment(b, x, rows, h, w, strong, 5, 9);
+  check(memcmp(a, b, n * sizeof(float)) == 0 && memcmp(a, x, n * sizeof(float)) != 0,
+        "augment changes images, bit-identically with 1 and 2 threads",
+        max_rel_diff(a, b, n));
+  free(x), free(a), free(b);
+}
+
 static void test_optimizers(void) {
   const int n = 33;
   float *p = randoms(n), *g = randoms(n), *v = calloc(n, sizeof(float));
@@ -329,6 +350,7 @@ int main(void) {
   test_maxpool();
   test_batchnorm();
   test_dropout();
+  test_augment();
   test_optimizers();
   mnd_set_threads(1);
   printf("%d passed, %d failed\n", passed, failed);

@@ -4,6 +4,7 @@
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
 import { TS_DROPOUT } from "../src/kernels/_dropout.ts";
+import { draw, mix, stepKey } from "../src/kernels/_hash.ts";
 
 function activate(z: number, code: number): number {
   switch (code) {
@@ -247,4 +248,45 @@ export const referenceKernels: Kernels = {
   // The mask is the generator's definition (shared with the TS backend);
   // native parity with it is what the tests check.
   dropoutForward: TS_DROPOUT.dropoutForward,
+  // Each sample's source coordinates from an explicit inverse map: the
+  // affine part as a 2x2 matrix about the centre, the elastic part by
+  // bilinear weights over the four surrounding grid nodes.
+  augment(out, x, rows, h, w, params, seed, counter): void {
+    const [shift, rotate, scale, elastic, spacing, fill] = params;
+    const u = (key: number, i: number): number => draw(key, i) / 8388608 - 1;
+    const gh = elastic > 0 ? Math.ceil((h - 1) / spacing) + 1 : 0;
+    const gw = elastic > 0 ? Math.ceil((w - 1) / spacing) + 1 : 0;
+    for (let n = 0; n < rows; n++) {
+      const key = mix((stepKey(seed, counter) ^ mix(n)) >>> 0);
+      const [dx, dy] = [shift * u(key, 0), shift * u(key, 1)];
+      const angle = rotate * u(key, 2), zoom = 1 + scale * u(key, 3);
+      const m = [Math.cos(angle) / zoom, -Math.sin(angle) / zoom];
+      const node = (gy: number, gx: number, d: number): number =>
+        elastic * u(key, 4 + 2 * (gy * gw + gx) + d);
+      const source = (y: number, xx: number): number =>
+        y < 0 || y >= h || xx < 0 || xx >= w ? fill : x[n * h * w + y * w + xx];
+      for (let r = 0; r < h; r++) {
+        for (let q = 0; q < w; q++) {
+          const py = r - (h - 1) / 2 - dy, px = q - (w - 1) / 2 - dx;
+          let sy = m[0] * py + m[1] * px + (h - 1) / 2;
+          let sx = -m[1] * py + m[0] * px + (w - 1) / 2;
+          if (gh > 0) {
+            const iy = Math.min(Math.floor(r / spacing), gh - 2);
+            const ix = Math.min(Math.floor(q / spacing), gw - 2);
+            const fy = r / spacing - iy, fx = q / spacing - ix;
+            const weights = [(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx];
+            const corners = [[iy, ix], [iy, ix + 1], [iy + 1, ix], [iy + 1, ix + 1]];
+            corners.forEach(([cy, cx], k) => {
+              sy += weights[k] * node(cy, cx, 0);
+              sx += weights[k] * node(cy, cx, 1);
+            });
+          }
+          const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
+          out[n * h * w + r * w + q] = (1 - fy) * (1 - fx) * source(y0, x0) +
+            (1 - fy) * fx * source(y0, x0 + 1) + fy * (1 - fx) * source(y0 + 1, x0) +
+            fy * fx * source(y0 + 1, x0 + 1);
+        }
+      }
+    }
+  },
 };

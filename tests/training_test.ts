@@ -100,7 +100,7 @@ for (const { name, ignore } of backends) {
         const common = [
           ...["--layers", "dense(32) relu dropout(0.2) dense(10)", "--optimizer", "adam"],
           ...["--lr", "0.003", "--limit", "1500", "--validation-split", "0.1", "--early-stop", "5"],
-          ...["--seed", "3"],
+          ...["--seed", "3", "--augment", "elastic"],
         ];
         const run = async (...args: string[]): Promise<string> => {
           const io = capture();

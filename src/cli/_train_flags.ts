@@ -2,6 +2,7 @@
 // flags (and the preset), stored in checkpoints as JSON, and read back by
 // --resume so that a resumed run continues with exactly the same settings.
 
+import { AUGMENT_NAMES, type AugmentName } from "../data/augment.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../model/optimizers.ts";
 import type { Preset } from "../train/presets.ts";
 import { type Schedule, SCHEDULES } from "../train/schedules.ts";
@@ -27,6 +28,7 @@ export interface RunSettings {
   earlyStop?: number;
   monitor: "loss" | "accuracy";
   testEveryEpoch: boolean;
+  augment?: AugmentName;
   limit?: number;
   data?: string;
   "train-csv"?: string;
@@ -52,6 +54,7 @@ export const RUN_FLAGS = [
   "early-stop",
   "monitor",
   "test-every-epoch",
+  "augment",
   "limit",
   "data",
   "train-csv",
@@ -92,6 +95,7 @@ export function runSettings(values: Values, preset: Preset): RunSettings {
     earlyStop: optional(values["early-stop"], (v) => intOption("early-stop", v)),
     monitor: choiceOption("monitor", text("monitor") ?? "loss", ["loss", "accuracy"] as const),
     testEveryEpoch: values["test-every-epoch"] === true,
+    augment: optional(values.augment, (v) => choiceOption("augment", v, AUGMENT_NAMES)),
     limit: optional(values.limit, (v) => intOption("limit", v)),
     data: text("data"),
     "train-csv": text("train-csv"),

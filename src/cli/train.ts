@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { pixelStatistics } from "../data/batcher.ts";
 import { subset } from "../data/dataset.ts";
+import { AUGMENT_NAMES } from "../data/augment.ts";
 import type { ActivationName } from "../kernels/kernels.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";
@@ -51,6 +52,7 @@ Options:
   --early-stop N      stop after N epochs without a better validation figure; keep the best
   --monitor NAME      what --early-stop watches: loss | accuracy (default loss)
   --test-every-epoch  score the test set after every epoch (default: at the end only)
+  --augment NAME      augment every batch: ${AUGMENT_NAMES.join(" | ")} (default none)
   --checkpoint FILE   write a checkpoint (weights, optimizer and RNG state) after every epoch
   --resume FILE       continue a checkpoint's run, with its settings, up to --epochs in total
   --standardize       standardize pixels with the training mean/std
@@ -202,6 +204,7 @@ export function train(args: string[], io: Io): Promise<number> {
         : { patience: s.earlyStop, monitor: s.monitor },
       testData: data.test,
       testEachEpoch: s.testEveryEpoch,
+      augment: s.augment,
       resume,
       onBatchEnd: bar && ((p) => bar.update(p)),
       onEpochEnd: async (m, _stop, state) => {
@@ -261,6 +264,7 @@ function describeRun(s: RunSettings, epochs: number): string {
   if (s.validationSplit) parts.push(`${s.validationSplit} held out for validation`);
   if (s.earlyStop) parts.push(`early stop after ${s.earlyStop} (${s.monitor})`);
   if (s.plateau) parts.push(`rate x0.1 after ${s.plateau} flat epochs`);
+  if (s.augment) parts.push(`${s.augment} augmentation`);
   return parts.join(", ");
 }
 

@@ -244,6 +244,19 @@ export const SYMBOLS = {
     ],
     result: "void",
   },
+  mnd_augment: {
+    parameters: [
+      "buffer", // float *out
+      "buffer", // const float *x
+      "i32", // int32_t rows
+      "i32", // int32_t h
+      "i32", // int32_t w
+      "buffer", // const float *params
+      "i32", // int32_t seed
+      "i32", // int32_t counter
+    ],
+    result: "void",
+  },
   mnd_mlp_sgd_samples: {
     parameters: [
       "buffer", // float *params
@@ -270,7 +283,7 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** ABI version this module was written against (`MND_ABI_VERSION`). */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /** The loaded library's functions. */
 export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

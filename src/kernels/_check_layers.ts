@@ -1,5 +1,6 @@
 // Argument checks of the layer kernels (convolution, pooling, batch norm,
-// dropout), shared by every backend like those of `_check.ts`.
+// dropout) and of augmentation, shared by every backend like those of
+// `_check.ts`.
 
 import {
   checkArray,
@@ -16,7 +17,18 @@ type LayerOp =
   | "maxPoolBackward"
   | "batchNormForward"
   | "batchNormBackward"
-  | "dropoutForward";
+  | "dropoutForward"
+  | "augment";
+
+/** Most elastic grid nodes per sample (MND_AUGMENT_MAX_NODES in native/kernels.h). */
+export const AUGMENT_MAX_NODES = 4096;
+
+/** Throws unless `value` is a 32-bit integer (signed or unsigned). */
+function checkInt32(op: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
+    throw new RangeError(`${op}: ${name} must be a 32-bit integer, got ${value}`);
+  }
+}
 
 /** Checks `im2col` (`col2im` with `scatter`): x (B,H,W,C), col (B*OH*OW, K*K*C). */
 export function checkIm2col(
@@ -98,10 +110,37 @@ export const LAYER_CHECKS: { [K in LayerOp]: KernelCheck<K> } = {
       throw new RangeError(`${op}: rate must be in [0, 1), got ${rate}`);
     }
     checkFinite(op, "scale", scale);
-    for (const [name, v] of [["seed", seed], ["counter", counter]] as const) {
-      if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-        throw new RangeError(`${op}: ${name} must be a 32-bit integer, got ${v}`);
+    checkInt32(op, "seed", seed);
+    checkInt32(op, "counter", counter);
+  },
+  augment(out, x, rows, h, w, params, seed, counter): void {
+    const op = "augment";
+    for (const [name, n] of [["rows", rows], ["h", h], ["w", w]] as const) checkDim(op, name, n);
+    checkLength(op, "x", x, rows * h * w);
+    checkLength(op, "out", out, rows * h * w);
+    if (out.buffer === x.buffer && rows * h * w > 0) {
+      const a = out.byteOffset, b = x.byteOffset, bytes = rows * h * w * 4;
+      if (a < b + bytes && b < a + bytes) throw new RangeError(`${op}: out and x overlap`);
+    }
+    checkLength(op, "params", params, 6);
+    const [shift, rotate, scale, elastic, spacing] = params;
+    params.subarray(0, 6).forEach((v, i) => checkFinite(op, `params[${i}]`, v));
+    if (!(shift >= 0 && rotate >= 0 && scale >= 0 && scale < 1 && elastic >= 0 && spacing >= 1)) {
+      throw new RangeError(
+        `${op}: params need shift, rotate, elastic >= 0, scale in [0, 1) and spacing >= 1, ` +
+          `got ${Array.from(params.subarray(0, 5))}`,
+      );
+    }
+    if (elastic > 0) {
+      const nodes = (Math.ceil((h - 1) / spacing) + 1) * (Math.ceil((w - 1) / spacing) + 1);
+      if (h < 2 || w < 2 || nodes > AUGMENT_MAX_NODES) {
+        throw new RangeError(
+          `${op}: an elastic grid of ${nodes} nodes over ${h}x${w} pixels; it needs images of ` +
+            `at least 2x2 and at most ${AUGMENT_MAX_NODES} nodes (raise the spacing)`,
+        );
       }
     }
+    checkInt32(op, "seed", seed);
+    checkInt32(op, "counter", counter);
   },
 };

@@ -298,6 +298,25 @@ export interface Kernels {
   ): void;
 
   /**
+   * Augments a batch: `out (rows, h*w)` is each sample of `x` resampled
+   * through a random shift (up to `params[0]` pixels), rotation
+   * (`params[1]` radians), scale (`1 ± params[2]`) and elastic displacement
+   * (up to `params[3]` pixels at nodes every `params[4]` pixels), bilinear,
+   * with `params[5]` outside the image. Sample i's draws depend on
+   * `(seed, counter, i)` only. `out` and `x` must not overlap.
+   */
+  augment(
+    out: Float32Array,
+    x: Float32Array,
+    rows: number,
+    h: number,
+    w: number,
+    params: Float32Array,
+    seed: number,
+    counter: number,
+  ): void;
+
+  /**
    * Gathers `count` samples of `features` bytes each from `pixels` at the
    * sample `indices`, writing `out (count,features) = pixel * scale + shift`
    * and, when both are given, `outLabels[i] = labels[indices[i]]`.

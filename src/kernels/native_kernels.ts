@@ -107,6 +107,7 @@ function nativeOps(lib: NativeSymbols): Kernels {
       lib.mnd_momentum_step(params, grads, velocity, n, lr, momentum, weightDecay, +nesterov),
     adamStep: lib.mnd_adam_step,
     rmsStep: lib.mnd_rms_step,
+    augment: lib.mnd_augment,
     gatherBatch: (out, outLabels, pixels, labels, indices, count, features, scale, shift) => {
       const withLabels = outLabels !== null && labels !== null;
       lib.mnd_gather_batch(

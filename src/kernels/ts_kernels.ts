@@ -9,6 +9,7 @@
 
 import { withChecks } from "./_checked.ts";
 import { TS_DROPOUT } from "./_dropout.ts";
+import { TS_AUGMENT } from "./ts_augment.ts";
 import { type Kernels, LEAKY_RELU_SLOPE } from "./kernels.ts";
 import { gemmTs } from "./ts_gemm.ts";
 import { TS_CONV } from "./ts_conv.ts";
@@ -119,6 +120,7 @@ const TS_KERNELS: Kernels = {
   ...TS_CONV,
   ...TS_NORM,
   ...TS_DROPOUT,
+  ...TS_AUGMENT,
   sgdStep(params, grads, n, lr, weightDecay): void {
     for (let i = 0; i < n; i++) params[i] -= lr * (grads[i] + weightDecay * params[i]);
   },

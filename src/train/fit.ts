@@ -5,7 +5,8 @@
  * @module
  */
 
-import { Batcher } from "../data/batcher.ts";
+import { affineOf, Batcher } from "../data/batcher.ts";
+import { type AugmentName, type AugmentOptions, augmentParams } from "../data/augment.ts";
 import { checkDataset, type Dataset, splitDataset } from "../data/dataset.ts";
 import type { Evaluation, Network } from "../model/network.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../model/optimizers.ts";
@@ -115,6 +116,11 @@ export interface FitOptions extends StepOptions {
   testEachEpoch?: boolean;
   /** Stop when the validation figure stops improving. */
   earlyStopping?: EarlyStopping;
+  /**
+   * Augment every training batch on the fly (a named strength or settings):
+   * random shifts, rotations, scaling, elastic distortion. Seeded by `seed`.
+   */
+  augment?: AugmentName | AugmentOptions;
   /** Continue a run from a checkpoint's state (see {@link TrainingState}). */
   resume?: TrainingState;
   /**
@@ -269,6 +275,14 @@ export async function fit(
     preprocessing: network.preprocessing,
   });
   const batches = Math.ceil(data.count / batchSize);
+  // Augmented batches go to their own buffer; the draws of call n of epoch e
+  // depend on (seed, (e - 1) * calls + n), so a resumed run draws the same.
+  const augment = options.augment && {
+    params: augmentParams(options.augment, affineOf(network.preprocessing)[1]),
+    out: network.kernels.allocate(batcher.input.length),
+    seed: (seed ^ 0x5bd1e995) | 0,
+    calls: batcher.batchesPerEpoch,
+  };
   const baseRate = optimizer.learningRate;
   const totalSamples = epochs * data.count, warmupSamples = warmup * data.count;
   const dropouts = network.layers.filter((l): l is Dropout => l instanceof Dropout);
@@ -282,16 +296,31 @@ export async function fit(
   };
   for (let epoch = state.epoch + 1; epoch <= epochs && !history.stopped; epoch++) {
     const start = performance.now();
-    let lossSum = 0, correct = 0, samples = 0, batch = 0;
+    let lossSum = 0, correct = 0, samples = 0, batch = 0, call = 0;
     batcher.startEpoch();
-    for (let rows = batcher.next(); rows > 0; rows = batcher.next()) {
+    for (let rows = batcher.next(); rows > 0; rows = batcher.next(), call++) {
+      let input = batcher.input;
+      if (augment) {
+        const counter = ((epoch - 1) * augment.calls + call) | 0;
+        network.kernels.augment(
+          augment.out,
+          input,
+          rows,
+          data.rows,
+          data.cols,
+          augment.params,
+          augment.seed,
+          counter,
+        );
+        input = augment.out;
+      }
       const done = (epoch - 1) * data.count + samples;
       optimizer.learningRate = baseRate * state.plateau.factor *
         scheduleFactor(schedule, done / totalSamples, epoch - 1, options) *
         (done < warmupSamples ? (done + rows) / warmupSamples : 1);
       const result = perSample
-        ? network.trainSamples(batcher.input, batcher.labels, rows, optimizer)
-        : network.trainBatch(batcher.input, batcher.labels, rows, optimizer);
+        ? network.trainSamples(input, batcher.labels, rows, optimizer)
+        : network.trainBatch(input, batcher.labels, rows, optimizer);
       if (!Number.isFinite(result.loss)) {
         throw new TrainingDivergedError(
           `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss is ${result.loss} ` +

@@ -1,0 +1,65 @@
+// Augmentation in TypeScript, the same math as native/augment.c: per sample
+// a random shift, rotation and scale, and an elastic displacement
+// interpolated from random values at grid nodes, then bilinear resampling.
+// The random numbers are the same draws as native's (src/kernels/_hash.ts);
+// sin/cos may differ in the last bit, so the outputs agree to rounding.
+
+import { draw, mix, stepKey } from "./_hash.ts";
+import type { Kernels } from "./kernels.ts";
+
+/** Uniform in [-1, 1) from draw `i` of `key`. */
+function uniform(key: number, i: number): number {
+  return Math.fround(draw(key, i) * (2 / 16777216) - 1);
+}
+
+function sampleAt(
+  x: Float32Array,
+  at: number,
+  h: number,
+  w: number,
+  sy: number,
+  sx: number,
+  fill: number,
+): number {
+  const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
+  const pixel = (y: number, xx: number): number =>
+    y >= 0 && y < h && xx >= 0 && xx < w ? x[at + y * w + xx] : fill;
+  return (1 - fy) * ((1 - fx) * pixel(y0, x0) + fx * pixel(y0, x0 + 1)) +
+    fy * ((1 - fx) * pixel(y0 + 1, x0) + fx * pixel(y0 + 1, x0 + 1));
+}
+
+/** `Kernels.augment` in TypeScript (arguments already checked). */
+export const TS_AUGMENT: Pick<Kernels, "augment"> = {
+  augment(out, x, rows, h, w, params, seed, counter): void {
+    const [shift, rotate, scale, elastic, spacing, fill] = params;
+    const batchKey = stepKey(seed, counter), size = h * w;
+    const cy = (h - 1) / 2, cx = (w - 1) / 2;
+    const gh = elastic > 0 ? Math.ceil((h - 1) / spacing) + 1 : 0;
+    const gw = elastic > 0 ? Math.ceil((w - 1) / spacing) + 1 : 0;
+    const grid = new Float32Array(2 * gh * gw);
+    for (let i = 0; i < rows; i++) {
+      const key = mix((batchKey ^ mix(i)) >>> 0), at = i * size;
+      const dx = shift * uniform(key, 0), dy = shift * uniform(key, 1);
+      const angle = rotate * uniform(key, 2), zoom = 1 + scale * uniform(key, 3);
+      const c = Math.cos(angle) / zoom, s = Math.sin(angle) / zoom;
+      for (let k = 0; k < grid.length; k++) grid[k] = elastic * uniform(key, 4 + k);
+      for (let r = 0; r < h; r++) {
+        for (let q = 0; q < w; q++) {
+          const oy = r - cy - dy, ox = q - cx - dx;
+          let sy = c * oy - s * ox + cy, sx = s * oy + c * ox + cx;
+          if (gh > 0) {
+            const gy = r / spacing, gx = q / spacing;
+            const iy = Math.min(Math.floor(gy), gh - 2), ix = Math.min(Math.floor(gx), gw - 2);
+            const fy = gy - iy, fx = gx - ix, n0 = 2 * (iy * gw + ix), n1 = n0 + 2 * gw;
+            const lerp = (d: number): number =>
+              (1 - fy) * ((1 - fx) * grid[n0 + d] + fx * grid[n0 + 2 + d]) +
+              fy * ((1 - fx) * grid[n1 + d] + fx * grid[n1 + 2 + d]);
+            sy += lerp(0);
+            sx += lerp(1);
+          }
+          out[at + r * w + q] = sampleAt(x, at, h, w, sy, sx, fill);
+        }
+      }
+    }
+  },
+};
