@@ -207,8 +207,9 @@ MND_API void mnd_dropout_forward(float *y, float *mask, const float *x,
 // ---- augmentation (augment.c) ------------------------------------------------
 
 // Most elastic grid nodes per sample (a 64 x 64 grid: images up to 253
-// pixels a side at spacing 4).
+// pixels a side at spacing 4), and the widest image with elastic distortion.
 #define MND_AUGMENT_MAX_NODES 4096
+#define MND_AUGMENT_MAX_WIDTH 4096
 // out (rows,h*w) = x (rows,h*w) resampled per sample through a random
 // shift (up to params[0] pixels), rotation (params[1] radians), scale
 // (1 +- params[2]) and elastic displacement (up to params[3] pixels at

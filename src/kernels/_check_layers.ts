@@ -22,6 +22,8 @@ type LayerOp =
 
 /** Most elastic grid nodes per sample (MND_AUGMENT_MAX_NODES in native/kernels.h). */
 export const AUGMENT_MAX_NODES = 4096;
+/** Widest image with elastic distortion (MND_AUGMENT_MAX_WIDTH in native/kernels.h). */
+export const AUGMENT_MAX_WIDTH = 4096;
 
 /** Throws unless `value` is a 32-bit integer (signed or unsigned). */
 function checkInt32(op: string, name: string, value: number): void {
@@ -133,10 +135,11 @@ export const LAYER_CHECKS: { [K in LayerOp]: KernelCheck<K> } = {
     }
     if (elastic > 0) {
       const nodes = (Math.ceil((h - 1) / spacing) + 1) * (Math.ceil((w - 1) / spacing) + 1);
-      if (h < 2 || w < 2 || nodes > AUGMENT_MAX_NODES) {
+      if (h < 2 || w < 2 || w > AUGMENT_MAX_WIDTH || nodes > AUGMENT_MAX_NODES) {
         throw new RangeError(
           `${op}: an elastic grid of ${nodes} nodes over ${h}x${w} pixels; it needs images of ` +
-            `at least 2x2 and at most ${AUGMENT_MAX_NODES} nodes (raise the spacing)`,
+            `at least 2x2, at most ${AUGMENT_MAX_WIDTH} wide, and at most ${AUGMENT_MAX_NODES} ` +
+            "nodes (raise the spacing)",
         );
       }
     }

@@ -48,7 +48,8 @@ export const TS_AUGMENT: Pick<Kernels, "augment"> = {
           const oy = r - cy - dy, ox = q - cx - dx;
           let sy = c * oy - s * ox + cy, sx = s * oy + c * ox + cx;
           if (gh > 0) {
-            const gy = r / spacing, gx = q / spacing;
+            const step = Math.fround(1 / spacing);
+            const gy = Math.fround(r * step), gx = Math.fround(q * step);
             const iy = Math.min(Math.floor(gy), gh - 2), ix = Math.min(Math.floor(gx), gw - 2);
             const fy = gy - iy, fx = gx - ix, n0 = 2 * (iy * gw + ix), n1 = n0 + 2 * gw;
             const lerp = (d: number): number =>
