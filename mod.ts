@@ -74,13 +74,12 @@ export {
 export { ModelFormatError } from "./src/model/safetensors.ts";
 export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
 export { fit, SAMPLE_CHUNK, TrainingDivergedError } from "./src/train/fit.ts";
+export type { EarlyStopping, ReduceOnPlateau } from "./src/train/early_stop.ts";
 export type {
   BatchProgress,
-  EarlyStopping,
   EpochMetrics,
   FitOptions,
   History,
-  ReduceOnPlateau,
   TrainingState,
 } from "./src/train/fit.ts";
 export {

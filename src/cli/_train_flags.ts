@@ -74,8 +74,14 @@ export function runSettings(values: Values, preset: Preset): RunSettings {
   const settings: RunSettings = {
     optimizer: choiceOption("optimizer", text("optimizer") ?? preset.optimizer, OPTIMIZER_NAMES),
     learningRate: numberOption("lr", text("lr") ?? String(preset.learningRate), Number.MIN_VALUE),
-    momentum: numberOption("momentum", text("momentum") ?? "0.9", 0, 0.999999),
-    weightDecay: optional(values["weight-decay"], (v) => numberOption("weight-decay", v, 0, 1)),
+    momentum: numberOption(
+      "momentum",
+      text("momentum") ?? String(preset.momentum ?? 0.9),
+      0,
+      0.999999,
+    ),
+    weightDecay: optional(values["weight-decay"], (v) => numberOption("weight-decay", v, 0, 1)) ??
+      preset.weightDecay,
     schedule,
     stepSize: optional(values["step-size"], (v) => intOption("step-size", v)),
     gamma: optional(values.gamma, (v) => numberOption("gamma", v, Number.MIN_VALUE, 1)),
@@ -91,11 +97,12 @@ export function runSettings(values: Values, preset: Preset): RunSettings {
     validationSplit: optional(
       values["validation-split"],
       (v) => numberOption("validation-split", v, Number.MIN_VALUE, 0.99),
-    ),
+    ) ?? preset.validationSplit,
     earlyStop: optional(values["early-stop"], (v) => intOption("early-stop", v)),
     monitor: choiceOption("monitor", text("monitor") ?? "loss", ["loss", "accuracy"] as const),
     testEveryEpoch: values["test-every-epoch"] === true,
-    augment: optional(values.augment, (v) => choiceOption("augment", v, AUGMENT_NAMES)),
+    augment: optional(values.augment, (v) => choiceOption("augment", v, AUGMENT_NAMES)) ??
+      preset.augment,
     limit: optional(values.limit, (v) => intOption("limit", v)),
     data: text("data"),
     "train-csv": text("train-csv"),

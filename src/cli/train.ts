@@ -93,9 +93,9 @@ export function train(args: string[], io: Io): Promise<number> {
         layers: { type: "string" },
         sizes: { type: "string" },
         activation: { type: "string" },
-        init: { type: "string", default: "he" },
+        init: { type: "string" },
         epochs: { type: "string" },
-        standardize: { type: "boolean", default: false },
+        standardize: { type: "boolean" },
         out: { type: "string", default: "mnist.safetensors" },
         backend: { type: "string", default: "auto" },
         threads: { type: "string" },
@@ -273,8 +273,8 @@ interface ModelFlags {
   layers?: string;
   sizes?: string;
   activation?: string;
-  init: string;
-  standardize: boolean;
+  init?: string;
+  standardize?: boolean;
 }
 
 /**
@@ -302,7 +302,7 @@ function buildNetwork(
     flags.activation ?? preset.activation ?? "relu",
     ACTIVATION_NAMES,
   );
-  const init = choiceOption("init", flags.init, INIT_NAMES);
+  const init = choiceOption("init", flags.init ?? preset.init ?? "he", INIT_NAMES);
   const { rows, cols } = data.train, pixels = rows * cols;
   let sizes = flags.sizes?.split(",").map((s) => intOption("sizes", s));
   let layers = flags.layers;
@@ -322,7 +322,8 @@ function buildNetwork(
       `--sizes starts with ${sizes[0]}, but the images have ${pixels} pixels (${rows}x${cols})`,
     );
   }
-  const preprocessing = flags.standardize ? pixelStatistics(data.train) : undefined;
+  const standardize = flags.standardize ?? preset.standardize ?? false;
+  const preprocessing = standardize ? pixelStatistics(data.train) : undefined;
   const common = { init, seed, backend, threads, preprocessing };
   const flag = sizes ? "sizes" : "layers";
   let network: Network;
