@@ -72,6 +72,15 @@ export {
   saveNetwork,
 } from "./src/model/model_file.ts";
 export { ModelFormatError } from "./src/model/safetensors.ts";
+export {
+  decodePgm,
+  decodePng,
+  encodePng,
+  ImageFormatError,
+  type RasterImage,
+} from "./src/view/png.ts";
+export { drawGrid, type GridCell, gridText } from "./src/view/grid.ts";
+export { type DigitLayout, mnistStyle, toGrey } from "./src/data/preprocessing.ts";
 export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
 export { fit, SAMPLE_CHUNK, TrainingDivergedError } from "./src/train/fit.ts";
 export type { EarlyStopping, ReduceOnPlateau } from "./src/train/early_stop.ts";
