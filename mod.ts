@@ -79,6 +79,7 @@ export {
   ImageFormatError,
   type RasterImage,
 } from "./src/view/png.ts";
+export { digitHandler, MAX_BODY_BYTES } from "./src/web/api.ts";
 export { drawGrid, type GridCell, gridText } from "./src/view/grid.ts";
 export { type DigitLayout, mnistStyle, toGrey } from "./src/data/preprocessing.ts";
 export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
