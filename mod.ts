@@ -146,6 +146,6 @@ export {
   pixelStatistics,
   type Preprocessing,
 } from "./src/data/batcher.ts";
-export type { ActivationName, BackendName } from "./src/kernels/kernels.ts";
+export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
 export type { BackendChoice } from "./src/kernels/select.ts";
 export { Random } from "./src/random.ts";
