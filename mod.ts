@@ -80,6 +80,7 @@ export {
   type RasterImage,
 } from "./src/view/png.ts";
 export { digitHandler, MAX_BODY_BYTES } from "./src/web/api.ts";
+export { renderReport, type ReportInput, reportTestSet } from "./src/view/report.ts";
 export { drawGrid, type GridCell, gridText } from "./src/view/grid.ts";
 export { type DigitLayout, mnistStyle, toGrey } from "./src/data/preprocessing.ts";
 export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";

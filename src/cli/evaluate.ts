@@ -12,6 +12,9 @@ import type { Dataset } from "../data/dataset.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
 import { loadTestData } from "./_data.ts";
+import { checkOutputPath } from "./_output.ts";
+import { renderReport, reportTestSet } from "../view/report.ts";
+import { writeFileAtomic } from "../_atomic.ts";
 import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
 
 const USAGE = `Usage: deno task evaluate --model FILE [options]
@@ -25,6 +28,8 @@ Options:
                    and t10k-labels-idx1-ubyte, raw or .gz; default: MNIST, verified)
   --csv FILE       evaluate on a digit CSV instead; without a label column,
                    print predictions as ImageId,Label lines
+  --report FILE    also write an HTML report (confusion matrix, per-class
+                   precision and recall, most confident mistakes)
   --backend NAME   ${BACKEND_CHOICES.join(" | ")} (default auto)
   --threads N      native backend threads (default: all cores)
   --help           show this help
@@ -61,6 +66,7 @@ export function evaluate(args: string[], io: Io): Promise<number> {
         model: { type: "string" },
         data: { type: "string" },
         csv: { type: "string" },
+        report: { type: "string" },
         backend: { type: "string", default: "auto" },
         threads: { type: "string" },
         help: { type: "boolean", default: false },
@@ -71,6 +77,7 @@ export function evaluate(args: string[], io: Io): Promise<number> {
       return 0;
     }
     if (!values.model) throw new UsageError("--model FILE is required");
+    if (values.report !== undefined) await checkOutputPath("report", values.report);
     const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
     const threads = values.threads === undefined
       ? undefined
@@ -109,6 +116,20 @@ export function evaluate(args: string[], io: Io): Promise<number> {
       `test accuracy ${(result.accuracy * 100).toFixed(2)}%  loss ${result.loss.toFixed(4)}\n\n`,
     );
     io.out(formatConfusion(result.confusion));
+    if (values.report !== undefined) {
+      const html = renderReport({
+        title: `mnist-dnn evaluation report: ${values.model}`,
+        settings: {
+          model: `${network.spec}, ${network.summary().trainableParams} parameters`,
+          backend: network.backend,
+          data: `${source} (${data.count} samples)`,
+          "written at": new Date().toISOString(),
+        },
+        ...await reportTestSet(network, data),
+      });
+      await writeFileAtomic(values.report, new TextEncoder().encode(html));
+      io.out(`wrote ${values.report}\n`);
+    }
     return 0;
   });
 }

@@ -18,6 +18,8 @@ import { OPTIMIZER_NAMES } from "../model/optimizers.ts";
 import { type EpochMetrics, fit, type TrainingState } from "../train/fit.ts";
 import { SCHEDULES } from "../train/schedules.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
+import { renderReport, reportTestSet } from "../view/report.ts";
+import { writeFileAtomic } from "../_atomic.ts";
 import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
 import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
@@ -55,6 +57,7 @@ Options:
   --augment NAME      augment every batch: ${AUGMENT_NAMES.join(" | ")} (default none)
   --checkpoint FILE   write a checkpoint (weights, optimizer and RNG state) after every epoch
   --resume FILE       continue a checkpoint's run, with its settings, up to --epochs in total
+  --report FILE       write an HTML report: curves, confusion matrix, mistakes, settings
   --standardize       standardize pixels with the training mean/std
   --seed N            seed of weights and shuffles, 0..4294967295 (default 1)
   --data DIR          train on the IDX files in DIR (any dataset: KMNIST, EMNIST, ...;
@@ -100,6 +103,7 @@ export function train(args: string[], io: Io): Promise<number> {
         backend: { type: "string", default: "auto" },
         threads: { type: "string" },
         checkpoint: { type: "string" },
+        report: { type: "string" },
         resume: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -126,6 +130,7 @@ export function train(args: string[], io: Io): Promise<number> {
       }
       await checkOutputPath("checkpoint", values.checkpoint);
     }
+    if (values.report !== undefined) await checkOutputPath("report", values.report);
 
     let network: Network, settings: RunSettings, resume: TrainingState | undefined;
     let data: TrainingData, model: string, init = "";
@@ -155,6 +160,9 @@ export function train(args: string[], io: Io): Promise<number> {
       ));
     }
     await checkOutputPath("out", values.out, data.files);
+    if (values.report !== undefined && !data.test) {
+      throw new UsageError("--report scores the test set, and this data has no labelled one");
+    }
     const epochs = intOption(
       "epochs",
       values.epochs ?? String(settings.epochs ?? PRESETS[preset].epochs),
@@ -232,12 +240,37 @@ export function train(args: string[], io: Io): Promise<number> {
         `after ${ran} epochs (${total.toFixed(1)}s training)\n`,
     );
     io.out(`saved ${values.out}\n`);
+    if (values.report !== undefined) {
+      const html = renderReport({
+        title: `mnist-dnn training report: ${values.out}`,
+        settings: {
+          model: `${model}, ${network.summary().trainableParams} parameters`,
+          training: describeRun(settings, epochs),
+          backend: network.backend,
+          data: `${data.source} (${trainSet.count} train, ${data.test!.count} test)`,
+          "written at": new Date().toISOString(),
+        },
+        history: history.epochs,
+        ...await reportTestSet(network, data.test!),
+      });
+      await writeFileAtomic(values.report, new TextEncoder().encode(html));
+      io.out(`wrote ${values.report}\n`);
+    }
     return 0;
   });
 }
 
 /** The flags --resume may be given with (the rest come from the checkpoint). */
-const RESUME_FLAGS = ["resume", "epochs", "out", "checkpoint", "backend", "threads", "quiet"];
+const RESUME_FLAGS = [
+  "resume",
+  "epochs",
+  "out",
+  "checkpoint",
+  "report",
+  "backend",
+  "threads",
+  "quiet",
+];
 
 /** One line per epoch: rate, training and (when present) validation and test figures. */
 function epochLine(m: EpochMetrics, epochs: number): string {
