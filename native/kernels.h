@@ -38,7 +38,7 @@
 #define MND_API __attribute__((visibility("default")))
 #endif
 
-#define MND_ABI_VERSION 5
+#define MND_ABI_VERSION 6
 
 #define MND_ACT_IDENTITY 0
 #define MND_ACT_SIGMOID 1
@@ -70,6 +70,9 @@ MND_API int32_t mnd_cpu_count(void);
 MND_API int32_t mnd_set_threads(int32_t threads);
 // Current worker-pool size.
 MND_API int32_t mnd_threads(void);
+// Times the pool has run jobs on the calling thread alone because its
+// workers kept waiting for a core (a busy machine); for benchmarks.
+MND_API int32_t mnd_pool_solo_spells(void);
 
 // ---- GEMM (gemm.c) ---------------------------------------------------------
 

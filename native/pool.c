@@ -2,11 +2,28 @@
 // a second core: workers spin on a generation counter for a short while
 // after each job (a new job then starts in well under a microsecond) and
 // only then sleep on a condition variable, so an idle library costs no CPU.
+//
+// On a busy machine (another process wanting the same cores) a worker may
+// wait a whole scheduler time slice for a core, and the job with it. The
+// pool watches for that: it times each job and the caller's own share of
+// it, and when jobs repeatedly take far longer than that share (the workers
+// were not running), it runs the next jobs on the calling thread alone, then
+// tries the workers again. The caller also yields its core while it waits,
+// instead of spinning against the worker it waits for. The split of work
+// never changes results (the GEMM is bit-identical for any thread count).
+#ifndef _WIN32
+// clock_gettime and sched_yield under -std=c11, and sysconf's
+// _SC_NPROCESSORS_ONLN (an extension) on glibc and macOS.
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
+#endif
 #include "pool.h"
 #include "kernels.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #ifdef _WIN32
 #include <windows.h>
@@ -20,8 +37,10 @@ typedef CONDITION_VARIABLE cond_t;
 #define COND_WAIT(c, m) SleepConditionVariableSRW(c, m, INFINITE, 0)
 #define COND_BROADCAST(c) WakeAllConditionVariable(c)
 #define CPU_RELAX() YieldProcessor()
+#define YIELD() SwitchToThread()
 #else
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 typedef pthread_t thread_t;
 typedef pthread_mutex_t mutex_t;
@@ -32,6 +51,7 @@ typedef pthread_cond_t cond_t;
 #define COND_INIT(c) pthread_cond_init(c, NULL)
 #define COND_WAIT(c, m) pthread_cond_wait(c, m)
 #define COND_BROADCAST(c) pthread_cond_broadcast(c)
+#define YIELD() sched_yield()
 #if defined(__x86_64__) || defined(__i386__)
 #define CPU_RELAX() __builtin_ia32_pause()
 #elif defined(__aarch64__)
@@ -44,6 +64,33 @@ typedef pthread_cond_t cond_t;
 // Spin iterations (each a pause, ~10-40 ns) before a worker sleeps: long
 // enough to bridge the TS work between two kernel calls of a training step.
 #define SPIN_LIMIT 20000
+// Spins of the calling thread waiting for workers before it yields its core.
+#define WAIT_SPINS 2000
+
+// Oversubscription: a job counts as "late" when it took more than LATE_RATIO
+// times the caller's own share and at least LATE_MIN_NS longer (a worker
+// that did not get a core, not noise). After LATE_JOBS late jobs (each
+// on-time job forgives one), the next jobs run on the caller alone: SOLO_JOBS
+// of them, doubling each time the workers turn out late again right after
+// (up to 64x), back to SOLO_JOBS once a trial of the workers goes well.
+#define LATE_RATIO 2
+#define LATE_MIN_NS 50000
+#define LATE_JOBS 3
+#define SOLO_JOBS 1000
+#define TRIAL_JOBS 200
+
+static int64_t now_ns(void) {
+#ifdef _WIN32
+  LARGE_INTEGER t, f;
+  QueryPerformanceCounter(&t);
+  QueryPerformanceFrequency(&f);
+  return (int64_t)((double)t.QuadPart * 1e9 / (double)f.QuadPart);
+#else
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+#endif
+}
 
 #ifdef _WIN32
 static SRWLOCK api_lock = SRWLOCK_INIT;
@@ -68,6 +115,11 @@ static struct {
   mnd_task_fn fn;
   void *ctx;
   int32_t tasks;
+  int32_t late;        // late jobs (one forgiven per on-time job)
+  int32_t solo_left;   // jobs still to run on the caller alone
+  int32_t solo_spells; // times the pool fell back to the caller alone
+  int32_t backoff;     // doublings of the next solo spell
+  int32_t since_solo;  // jobs run with workers since the last solo spell
 } pool;
 
 static int32_t worker_loop(int32_t index) {
@@ -207,9 +259,23 @@ MND_API int32_t mnd_threads(void) {
   return size;
 }
 
-int32_t mnd_pool_threads(void) { return threads_locked(); }
+// Threads the planners may split the next job over: 1 while the pool runs
+// jobs on the caller alone after repeated late jobs.
+int32_t mnd_pool_threads(void) {
+  const int32_t size = threads_locked();
+  return pool.solo_left > 0 ? 1 : size;
+}
+
+MND_API int32_t mnd_pool_solo_spells(void) {
+  mnd_lock();
+  const int32_t spells = pool.solo_spells;
+  mnd_unlock();
+  return spells;
+}
 
 void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
+  if (pool.solo_left > 0)
+    pool.solo_left--;
   if (tasks <= 1 || threads_locked() <= 1 || tasks > pool.size) {
     for (int32_t t = 0; t < tasks; t++)
       fn(ctx, t);
@@ -219,8 +285,30 @@ void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
   pool.ctx = ctx;
   pool.tasks = tasks;
   atomic_store(&pool.pending, pool.size - 1);
+  const int64_t start = now_ns();
   signal_workers();
   fn(ctx, 0);
-  while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0)
-    CPU_RELAX();
+  const int64_t own = now_ns() - start;
+  for (int spins = 0;
+       atomic_load_explicit(&pool.pending, memory_order_acquire) > 0;) {
+    if (++spins < WAIT_SPINS)
+      CPU_RELAX();
+    else
+      YIELD(); // let a worker that waits for this core run
+  }
+  const int64_t total = now_ns() - start;
+  if (++pool.since_solo == TRIAL_JOBS)
+    pool.backoff = 0; // a trial of the workers went well
+  if (total > LATE_RATIO * own && total - own > LATE_MIN_NS) {
+    if (++pool.late >= LATE_JOBS) {
+      if (pool.since_solo < TRIAL_JOBS && pool.backoff < 6)
+        pool.backoff++;
+      pool.late = 0;
+      pool.since_solo = 0;
+      pool.solo_left = SOLO_JOBS << pool.backoff;
+      pool.solo_spells++;
+    }
+  } else if (pool.late > 0) {
+    pool.late--;
+  }
 }

@@ -15,6 +15,7 @@ export const SYMBOLS = {
   mnd_cpu_count: { parameters: [], result: "i32" },
   mnd_set_threads: { parameters: ["i32"], result: "i32" }, // int32_t threads
   mnd_threads: { parameters: [], result: "i32" },
+  mnd_pool_solo_spells: { parameters: [], result: "i32" },
   mnd_gemm: {
     parameters: [
       "i32", // int32_t trans_a
@@ -283,7 +284,7 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** ABI version this module was written against (`MND_ABI_VERSION`). */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** The loaded library's functions. */
 export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

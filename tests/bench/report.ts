@@ -16,6 +16,13 @@ import { createTsKernels } from "../../src/kernels/ts_kernels.ts";
 import { Network } from "../../src/model/network.ts";
 import { fit } from "../../src/train/fit.ts";
 import { PRESETS } from "../../src/train/presets.ts";
+import { openNativeLibrary } from "../../src/ffi/load.ts";
+
+/** How often the native pool has fallen back to the calling thread (busy machine). */
+function soloSpells(): number {
+  const lib = openNativeLibrary();
+  return lib.ok ? lib.symbols.mnd_pool_solo_spells() : 0;
+}
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -225,6 +232,33 @@ for (const batch of [64, 1]) {
   epochRows.push(row);
 }
 table(["workload", "TS", "native 1T", "native 2T"], epochRows);
+
+console.log("\n## Busy machine: the batch-64 epoch beside one CPU-bound process\n");
+if (native) {
+  // One competing process keeps a core busy; the pool should notice its
+  // workers waiting for a core and fall back to the calling thread, so the
+  // default thread count is no slower than one thread.
+  const busy = new Deno.Command(Deno.execPath(), { args: ["eval", "for (;;) {}"] }).spawn();
+  await new Promise((r) => setTimeout(r, 300));
+  const lib = openNativeLibrary();
+  const cores = lib.ok ? lib.symbols.mnd_cpu_count() : 1, busyRows: string[][] = [];
+  const spellsBefore = soloSpells();
+  for (let round = 0; round < 3; round++) {
+    busyRows.push([
+      `run ${round + 1}`,
+      fmt(await epoch("native", 1, 64), 3),
+      fmt(await epoch("native", cores, 64), 3),
+    ]);
+  }
+  busy.kill();
+  await busy.status;
+  table(["alternated", "native 1T", `native ${cores}T (default)`], busyRows);
+  console.log(
+    `\nThe pool ran jobs on the calling thread alone ${soloSpells() - spellsBefore} times.`,
+  );
+} else {
+  console.log("(native library not built: skipped)");
+}
 
 console.log(`\n## Epoch seconds, --preset cnn (${PRESETS.cnn.layers}), Adam, batch 64\n`);
 const cnnEpoch = async (threads: number): Promise<number> => {
