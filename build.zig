@@ -13,6 +13,7 @@ const sources = [_][]const u8{
     "native/gemm_avx512_8x32.c",
     "native/gemm_avx2_6x16.c",
     "native/gemm_generic_4x16.c",
+    "native/gemm_neon_8x12.c",
     "native/gemm_pack_avx2.c",
     "native/nn.c",
     "native/optim.c",

@@ -63,6 +63,10 @@ static const mnd_ukernel *kernel_for(int32_t isa) {
     return &mnd_ukernel_avx512;
   if (isa >= MND_ISA_AVX2 && cpu_supports(MND_ISA_AVX2))
     return &mnd_ukernel_avx2;
+#elif defined(__aarch64__)
+  // Every aarch64 core has NEON: any request but the generic kernel gets it.
+  if (isa != MND_ISA_GENERIC)
+    return &mnd_ukernel_neon;
 #else
   (void)isa;
 #endif
@@ -73,7 +77,7 @@ static const mnd_ukernel *active;
 
 static const mnd_ukernel *kernel(void) {
   if (!active)
-    active = kernel_for(MND_ISA_AVX512);
+    active = kernel_for(MND_ISA_NEON); // the best this CPU has
   return active;
 }
 

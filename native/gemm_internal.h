@@ -32,6 +32,9 @@ void mnd_gemv_cols(int32_t n, int32_t k, float alpha, const float *a,
 // C (m,n) = alpha * coef (m) x vec (n) + beta * C.
 void mnd_ger(int32_t m, int32_t n, float alpha, const float *coef,
              const float *vec, float beta, float *c);
+#if defined(__aarch64__)
+extern const mnd_ukernel mnd_ukernel_neon;
+#endif
 #if defined(__x86_64__)
 extern const mnd_ukernel mnd_ukernel_avx2;
 extern const mnd_ukernel mnd_ukernel_avx512;

@@ -51,6 +51,7 @@
 #define MND_ISA_GENERIC 0
 #define MND_ISA_AVX2 1
 #define MND_ISA_AVX512 2
+#define MND_ISA_NEON 3
 
 // ---- library ---------------------------------------------------------------
 

@@ -67,9 +67,10 @@ static void test_gemm_shape(int m, int n, int k, int ta, int tb, float alpha,
 
 static void test_gemm(void) {
   static const int sizes[] = {1, 7, 33, 784};
-  static const int isas[] = {MND_ISA_GENERIC, MND_ISA_AVX2, MND_ISA_AVX512};
-  static const char *names[] = {"generic", "avx2", "avx512"};
-  for (int s = 0; s < 3; s++) {
+  static const int isas[] = {MND_ISA_GENERIC, MND_ISA_AVX2, MND_ISA_AVX512,
+                             MND_ISA_NEON};
+  static const char *names[] = {"generic", "avx2", "avx512", "neon"};
+  for (int s = 0; s < 4; s++) {
     if (mnd_force_isa(isas[s]) != isas[s])
       continue; // not supported on this CPU
     for (int threads = 1; threads <= 2; threads++) {
@@ -89,7 +90,7 @@ static void test_gemm(void) {
       test_gemm_shape(300, 300, 300, 0, 0, 1, 1, names[s]);
     }
   }
-  mnd_force_isa(MND_ISA_AVX512);
+  mnd_force_isa(MND_ISA_NEON); // back to the best this CPU has
 }
 
 static void test_gemm_thread_invariance(void) {

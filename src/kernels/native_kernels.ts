@@ -12,7 +12,7 @@ import type { NativeSymbols } from "../ffi/symbols.ts";
 import { withChecks } from "./_checked.ts";
 import type { Kernels } from "./kernels.ts";
 
-const ISA_NAMES = ["generic SIMD", "AVX2+FMA", "AVX-512"];
+const ISA_NAMES = ["generic SIMD", "AVX2+FMA", "AVX-512", "NEON"];
 /** Floats of slack that let `allocate` start an array on a 64-byte boundary. */
 const ALIGN_FLOATS = 16;
 
