@@ -22,7 +22,7 @@
 // of A stream from L2; MC x KC of A (96 KiB) fits in L2 with room to spare.
 #define KC 256
 #define MC 96   // a multiple of every MR (8, 6, 4)
-#define NC 2048 // a multiple of every NR (32, 16)
+#define NC 2016 // a multiple of every NR (32, 16, 12)
 #define MAX_MR 8
 #define MAX_NR 32
 // Below this many flops (~20 us on one core) a split costs more than it
