@@ -1,7 +1,7 @@
 // The augment kernel on every backend against the naive reference, its
 // identity and reproducibility, its argument checks, and training with it.
 
-import { equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { equal, notDeepEqual, ok, rejects, throws } from "node:assert/strict";
 import { augmentParams } from "../src/data/augment.ts";
 import { referenceKernels as ref } from "./_reference_kernels.ts";
 import { assertClose, backends, maxDiff, nativeKernels, randomFloats } from "./_backends.ts";
@@ -107,5 +107,10 @@ Deno.test("fit with augmentation trains on changed batches, reproducibly", async
   };
   const [plain, a, b] = [await run(), await run("light"), await run("light")];
   equal(maxDiff(a, b), 0, "same seed, same augmented run");
+  const flat = { ...data, rows: 1, cols: 64 };
+  await rejects(
+    fit(new Network({ sizes: [64, 4], backend: "ts" }), flat, { epochs: 1, augment: "shift" }),
+    /Augmentation distorts images, but the samples are 1x64/,
+  );
   ok(maxDiff(plain, a) > 1e-4, "augmentation changed what was learned");
 });

@@ -259,6 +259,12 @@ export async function fit(
     preprocessing: network.preprocessing,
   });
   const batches = Math.ceil(data.count / batchSize);
+  if (options.augment && (data.rows < 2 || data.cols < 2)) {
+    throw new RangeError(
+      `Augmentation distorts images, but the samples are ${data.rows}x${data.cols}; ` +
+        "give a dataset of 2-D images (a CSV needs a square pixel count)",
+    );
+  }
   // Augmented batches go to their own buffer; the draws of call n of epoch e
   // depend on (seed, (e - 1) * calls + n), so a resumed run draws the same.
   const augment = options.augment && {
