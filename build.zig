@@ -55,6 +55,32 @@ pub fn build(b: *std.Build) void {
     const lib = b.addLibrary(.{ .linkage = .dynamic, .name = "mnist_dnn", .root_module = lib_mod });
     b.installArtifact(lib);
 
+    // WebAssembly (SIMD128): the same kernels for `--backend wasm`, with a
+    // fixed 256 MiB memory so that views of it never detach.
+    const wasm_mod = b.createModule(.{
+        .target = b.resolveTargetQuery(.{
+            .cpu_arch = .wasm32,
+            .os_tag = .wasi,
+            .cpu_features_add = std.Target.wasm.featureSet(&.{ .simd128, .bulk_memory }),
+        }),
+        .optimize = .ReleaseFast,
+        .link_libc = true,
+    });
+    wasm_mod.addIncludePath(b.path("native"));
+    wasm_mod.addCSourceFiles(.{ .files = &sources, .flags = &flags });
+    const wasm = b.addExecutable(.{ .name = "mnist_dnn", .root_module = wasm_mod });
+    wasm.entry = .disabled;
+    wasm.wasi_exec_model = .reactor;
+    wasm.rdynamic = true;
+    wasm.initial_memory = 256 * 1024 * 1024;
+    wasm.max_memory = 256 * 1024 * 1024;
+    wasm.export_memory = true;
+    wasm.root_module.strip = true;
+    const wasm_install = b.addInstallArtifact(wasm, .{ .dest_dir = .{ .override = .{ .custom = "wasm" } } });
+    b.step("wasm", "Build zig-out/wasm/mnist_dnn.wasm (the WebAssembly backend)").dependOn(&wasm_install.step);
+    // A plain `zig build` (deno task build) installs both backends.
+    b.getInstallStep().dependOn(&wasm_install.step);
+
     const test_mod = b.createModule(.{
         .target = target,
         .optimize = if (sanitize) .Debug else optimize,

@@ -11,6 +11,30 @@
 // tries the workers again. The caller also yields its core while it waits,
 // instead of spinning against the worker it waits for. The split of work
 // never changes results (the GEMM is bit-identical for any thread count).
+#if defined(__wasm__)
+// WebAssembly has no threads here: every job runs on the calling thread.
+#include "pool.h"
+#include "kernels.h"
+
+void mnd_lock(void) {}
+void mnd_unlock(void) {}
+int32_t mnd_pool_threads(void) { return 1; }
+MND_API int32_t mnd_cpu_count(void) { return 1; }
+MND_API int32_t mnd_set_threads(int32_t threads) { return (void)threads, 1; }
+MND_API int32_t mnd_threads(void) { return 1; }
+MND_API int32_t mnd_pool_solo_spells(void) { return 0; }
+void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
+  for (int32_t t = 0; t < tasks; t++)
+    fn(ctx, t);
+}
+
+#include <stdlib.h>
+// The loader's allocator: 64-byte aligned blocks of the module's memory.
+MND_API void *mnd_wasm_alloc(int32_t bytes) {
+  return aligned_alloc(64, ((size_t)(bytes > 0 ? bytes : 1) + 63) & ~(size_t)63);
+}
+MND_API void mnd_wasm_free(void *p) { free(p); }
+#else
 #ifndef _WIN32
 // clock_gettime and sched_yield under -std=c11, and sysconf's
 // _SC_NPROCESSORS_ONLN (an extension) on glibc and macOS.
@@ -312,3 +336,4 @@ void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
     pool.late--;
   }
 }
+#endif

@@ -1,8 +1,9 @@
-// The backends every parity test runs on: TS always, native when built.
+// The backends every parity test runs on: TS always, native and wasm when built.
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { loadNativeKernels } from "../src/kernels/native_kernels.ts";
 import { createTsKernels } from "../src/kernels/ts_kernels.ts";
+import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 
 const native = loadNativeKernels();
 
@@ -14,6 +15,10 @@ export const backends: { name: string; kernels: Kernels | undefined; ignore: boo
   { name: "ts", kernels: createTsKernels(), ignore: false },
   { name: "native", kernels: nativeKernels, ignore: !nativeKernels },
 ];
+
+/** The WebAssembly kernels, or undefined when the module is not built. */
+export const wasmKernels: Kernels | undefined = loadWasmKernels().kernels;
+backends.push({ name: "wasm", kernels: wasmKernels, ignore: !wasmKernels });
 
 /** Deterministic pseudo-random floats in [-1, 1). */
 export function randomFloats(n: number, seed: number): Float32Array {

@@ -8,7 +8,7 @@ import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
 import { ProgressBar } from "../src/cli/progress.ts";
 import { skipRealMnist } from "./_mnist.ts";
-import { backends } from "./_backends.ts";
+import { backends, wasmKernels } from "./_backends.ts";
 
 Deno.test("train: an unknown flag or a bad value prints one error line and usage, exit 2", async () => {
   for (
@@ -233,7 +233,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "without --allow-ffi, auto falls back to TS with one notice and native is a clear error",
+  name:
+    "without --allow-ffi, auto falls back to wasm or TS with one notice; native is a clear error",
   ignore: skipRealMnist,
   async fn(): Promise<void> {
     const dir = await Deno.makeTempDir();
@@ -268,8 +269,11 @@ Deno.test({
       };
       const auto = await run("auto");
       equal(auto.code, 0);
-      match(auto.stdout, /backend: ts/);
-      const notes = auto.stderr.match(/note: using the TS backend; [^\n]+/g) ?? [];
+      // Without FFI, the WebAssembly build of the kernels when it is built (CI), else TS.
+      const fallback = wasmKernels ? "WebAssembly" : "TS";
+      match(auto.stdout, wasmKernels ? /backend: wasm/ : /backend: ts/);
+      const notes =
+        auto.stderr.match(new RegExp(`note: using the ${fallback} backend; [^\\n]+`, "g")) ?? [];
       equal(notes.length, 1, auto.stderr);
       match(notes[0], /--allow-ffi|deno task build/);
       const native = await run("native");

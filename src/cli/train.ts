@@ -176,7 +176,10 @@ export function train(args: string[], io: Io): Promise<number> {
     const trainSet = settings.limit !== undefined && settings.limit < data.train.count
       ? subset(data.train, Array.from({ length: settings.limit }, (_, i) => i))
       : data.train;
-    if (network.fallbackReason) io.err(`note: using the TS backend; ${network.fallbackReason}\n`);
+    if (network.fallbackReason) {
+      const using = network.kernels.name === "wasm" ? "WebAssembly" : "TS";
+      io.err(`note: using the ${using} backend; ${network.fallbackReason}\n`);
+    }
     say(`backend: ${network.backend}\n`);
     say(
       `data: ${data.source} (${trainSet.count} train, ${

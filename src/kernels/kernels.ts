@@ -55,7 +55,7 @@ export type KernelCheck<K extends KernelOp> = (
 ) => void;
 
 /** Backend names: `ts` (portable) or `native` (the C library via FFI). */
-export type BackendName = "ts" | "native";
+export type BackendName = "ts" | "native" | "wasm";
 
 /**
  * The operations a compute backend provides. Each call does one whole

@@ -37,3 +37,4 @@ export {
 } from "./select.ts";
 export { createTsKernels } from "./ts_kernels.ts";
 export { loadNativeKernels, type NativeLoadResult } from "./native_kernels.ts";
+export { loadWasmKernels, type WasmLoadResult } from "./wasm_kernels.ts";

@@ -55,7 +55,7 @@ export function loadNativeKernels(threads?: number): NativeLoadResult {
 }
 
 /** The C library as unchecked `Kernels` operations. */
-function nativeOps(lib: NativeSymbols): Kernels {
+export function nativeOps(lib: NativeSymbols): Kernels {
   return {
     name: "native",
     get threads(): number {

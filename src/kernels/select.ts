@@ -1,6 +1,7 @@
 /**
  * Chooses the compute backend: native when it is built and FFI is allowed,
- * otherwise the portable TypeScript kernels.
+ * else the WebAssembly build of the same kernels (no permission needed),
+ * else the portable TypeScript kernels.
  *
  * @module
  */
@@ -8,18 +9,24 @@
 import type { BackendName, Kernels } from "./kernels.ts";
 import { createTsKernels } from "./ts_kernels.ts";
 import { loadNativeKernels } from "./native_kernels.ts";
+import { loadWasmKernels } from "./wasm_kernels.ts";
 
-/** `"auto"` picks native when available, else TS. */
+/** `"auto"` picks native when available, else WebAssembly when built, else TS. */
 export type BackendChoice = "auto" | BackendName;
 
 /** All backend choices, for validation and help texts. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = Object.freeze(["auto", "ts", "native"]);
+export const BACKEND_CHOICES: readonly BackendChoice[] = Object.freeze([
+  "auto",
+  "ts",
+  "native",
+  "wasm",
+]);
 
 /** The chosen kernels, and why native was passed over if it was. */
 export interface KernelSelection {
   /** The backend to compute with. */
   kernels: Kernels;
-  /** Set when `"auto"` fell back to TS: the reason and how to enable native. */
+  /** Set when `"auto"` fell back to wasm or TS: why native was passed over, and the fix. */
   fallbackReason?: string;
 }
 
@@ -45,12 +52,22 @@ export function selectKernels(choice: BackendChoice, threads?: number): KernelSe
   switch (choice) {
     case "ts":
       return { kernels: createTsKernels() };
+    case "wasm": {
+      const wasm = loadWasmKernels();
+      if (wasm.kernels) return { kernels: wasm.kernels };
+      throw new Error(`The WebAssembly backend is unavailable: ${wasm.reason}`);
+    }
     case "native":
     case "auto": {
       const native = loadNativeKernels(threads);
       if (native.kernels) return { kernels: native.kernels };
       if (choice === "native") {
         throw new Error(`The native backend is unavailable: ${native.reason}`);
+      }
+      // Without native (no library, no --allow-ffi), WebAssembly needs no permission.
+      const wasm = loadWasmKernels();
+      if (wasm.kernels) {
+        return { kernels: wasm.kernels, fallbackReason: native.reason };
       }
       return { kernels: createTsKernels(), fallbackReason: native.reason };
     }

@@ -17,6 +17,7 @@ import { Network } from "../../src/model/network.ts";
 import { fit } from "../../src/train/fit.ts";
 import { PRESETS } from "../../src/train/presets.ts";
 import { openNativeLibrary } from "../../src/ffi/load.ts";
+import { loadWasmKernels } from "../../src/kernels/wasm_kernels.ts";
 
 /** How often the native pool has fallen back to the calling thread (busy machine). */
 function soloSpells(): number {
@@ -213,7 +214,7 @@ if (!blas) {
 console.log("\n## Epoch seconds, 784-128-64-10 ReLU, plain SGD, 60,000 MNIST samples\n");
 const { train } = await loadMnist({ download: false });
 const epoch = async (
-  backend: "ts" | "native",
+  backend: "ts" | "native" | "wasm",
   threads: number,
   batchSize: number,
 ): Promise<number> => {
@@ -225,9 +226,16 @@ const epoch = async (
 const epochRows: string[][] = [];
 /** Our native epochs: `${batch}/${threads}` -> seconds. */
 const ours = new Map<string, number>();
+const wasmBuilt = loadWasmKernels().kernels !== undefined;
+const wasmRatio: string[] = [];
 for (const batch of [64, 1]) {
   const row = [`batch ${batch}`];
-  row.push(values.quick ? "-" : fmt(await epoch("ts", 1, batch), 2));
+  const tsSeconds = values.quick ? undefined : await epoch("ts", 1, batch);
+  const wasmSeconds = wasmBuilt ? await epoch("wasm", 1, batch) : undefined;
+  row.push(fmt(tsSeconds, 2), fmt(wasmSeconds, 2));
+  if (tsSeconds && wasmSeconds) {
+    wasmRatio.push(`batch ${batch}: wasm ${(tsSeconds / wasmSeconds).toFixed(1)}x the TS backend`);
+  }
   for (const threads of [1, 2]) {
     const seconds = native ? await epoch("native", threads, batch) : undefined;
     if (seconds !== undefined) ours.set(`${batch}/${threads}`, seconds);
@@ -235,7 +243,9 @@ for (const batch of [64, 1]) {
   }
   epochRows.push(row);
 }
-table(["workload", "TS", "native 1T", "native 2T"], epochRows);
+table(["workload", "TS", "wasm", "native 1T", "native 2T"], epochRows);
+if (wasmRatio.length) console.log(`\n${wasmRatio.join("; ")}.`);
+else if (!wasmBuilt) console.log("\n(wasm module not built: `zig build wasm`)");
 
 // The FLOP floor of the batch-64 epoch: forward, weight gradients and the
 // input gradients of layers 2.. (2 flops per multiply-add), at the rate
