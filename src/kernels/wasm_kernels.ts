@@ -1,14 +1,16 @@
 /**
  * The WebAssembly backend: the same C kernels as native, compiled by Zig to
- * `wasm32` with SIMD128 (`zig build wasm`), run with no FFI permission. The
- * module has a fixed 256 MiB memory (so views of it never detach): arrays
- * from `allocate` live in it and are passed by address; any other array is
- * copied in and back around the call. One thread.
+ * `wasm32` with SIMD128 (`zig build wasm` writes `mnist_dnn.wasm` beside this
+ * file, which the package ships) and imported as a Wasm module: no FFI and
+ * no permission. The module has a fixed 256 MiB memory (so views of it never
+ * detach): arrays from `allocate` live in it and are passed by address; any
+ * other array is copied in and back around the call. One thread.
  *
  * @module
  */
 
 import { ABI_VERSION, type NativeSymbols, SYMBOLS } from "../ffi/symbols.ts";
+import * as wasmModule from "./mnist_dnn.wasm";
 import { withChecks } from "./_checked.ts";
 import type { Kernels } from "./kernels.ts";
 import { nativeOps } from "./native_kernels.ts";
@@ -24,26 +26,13 @@ export interface WasmLoadResult {
 
 type Exports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
 
-let module: WebAssembly.Module | undefined | null;
-
-function compile(): WebAssembly.Module | string {
-  if (module) return module;
-  const url = new URL("../../zig-out/wasm/mnist_dnn.wasm", import.meta.url);
-  try {
-    if (url.protocol !== "file:") {
-      return `the module is fetched only from local files, not ${url.href}`;
-    }
-    module = new WebAssembly.Module(Deno.readFileSync(url));
-    return module;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound
-      ? "no WebAssembly module; build it with `zig build wasm` (needs Zig)"
-      : `cannot load the WebAssembly module (${(e as Error).message})`;
-  }
-}
+/** The module's exports, shared by every wasm `Kernels` of this thread (one memory). */
+const wasm = wasmModule as unknown as Exports;
+(wasm._initialize as unknown as (() => void) | undefined)?.();
 
 /**
- * Loads the WebAssembly kernels (a new instance, with its own memory).
+ * The WebAssembly kernels. All of a thread's wasm kernels share the module's
+ * one memory (256 MiB); each Worker has its own.
  *
  * @returns The kernels, or the reason they are unavailable.
  * @example
@@ -54,11 +43,6 @@ function compile(): WebAssembly.Module | string {
  * ```
  */
 export function loadWasmKernels(): WasmLoadResult {
-  const compiled = compile();
-  if (typeof compiled === "string") return { reason: compiled };
-  const instance = new WebAssembly.Instance(compiled, {});
-  const wasm = instance.exports as unknown as Exports;
-  (wasm._initialize as unknown as () => void)?.();
   if (wasm.mnd_abi_version() !== ABI_VERSION) {
     return {
       reason:
