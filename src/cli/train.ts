@@ -6,14 +6,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { pixelStatistics } from "../data/batcher.ts";
 import { subset } from "../data/dataset.ts";
 import { AUGMENT_NAMES } from "../data/augment.ts";
-import type { ActivationName } from "../kernels/kernels.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";
 import { saveNetwork } from "../model/model_file.ts";
-import { ACTIVATION_NAMES, Network } from "../model/network.ts";
+import { ACTIVATION_NAMES, type Network } from "../model/network.ts";
 import { OPTIMIZER_NAMES } from "../model/optimizers.ts";
 import { type EpochMetrics, fit, type TrainingState } from "../train/fit.ts";
 import { SCHEDULES } from "../train/schedules.ts";
@@ -24,9 +22,9 @@ import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
 import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
 import { checkOutputPath } from "./_output.ts";
-import { parseSpec } from "../model/layers/spec.ts";
-import { type Preset, PRESET_NAMES, presetArchitecture, PRESETS } from "../train/presets.ts";
+import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 import { loadTrainingData, type TrainingData } from "./_data.ts";
+import { buildNetwork } from "./_model_flags.ts";
 
 const USAGE = `Usage: deno task train [options]
 
@@ -302,82 +300,6 @@ function describeRun(s: RunSettings, epochs: number): string {
   if (s.plateau) parts.push(`rate x0.1 after ${s.plateau} flat epochs`);
   if (s.augment) parts.push(`${s.augment} augmentation`);
   return parts.join(", ");
-}
-
-/** The architecture flags. */
-interface ModelFlags {
-  layers?: string;
-  sizes?: string;
-  activation?: string;
-  init?: string;
-  standardize?: boolean;
-}
-
-/**
- * Builds the network the flags describe for `data`: `--layers`, `--sizes`,
- * or the preset's architecture resized to the data's pixels and classes.
- */
-function buildNetwork(
-  flags: ModelFlags,
-  preset: Preset,
-  data: TrainingData,
-  seed: number,
-  backend: BackendChoice,
-  threads: number | undefined,
-): { network: Network; model: string; init: string } {
-  if (flags.layers !== undefined && (flags.sizes !== undefined || flags.activation)) {
-    throw new UsageError("--layers replaces --sizes and --activation; give one or the other");
-  }
-  // Without --layers or --sizes the preset's architecture is used, resized to the data.
-  const fromPreset = flags.layers === undefined && flags.sizes === undefined;
-  if (fromPreset && flags.activation !== undefined && !preset.sizes) {
-    throw new UsageError("--activation applies to dense stacks (--sizes); use --layers");
-  }
-  const activation = choiceOption<ActivationName>(
-    "activation",
-    flags.activation ?? preset.activation ?? "relu",
-    ACTIVATION_NAMES,
-  );
-  const init = choiceOption("init", flags.init ?? preset.init ?? "he", INIT_NAMES);
-  const { rows, cols } = data.train, pixels = rows * cols;
-  let sizes = flags.sizes?.split(",").map((s) => intOption("sizes", s));
-  let layers = flags.layers;
-  if (sizes && sizes.length < 2) {
-    throw new UsageError(`--sizes needs at least two widths, got "${flags.sizes}"`);
-  }
-  if (layers !== undefined) {
-    try {
-      parseSpec(layers);
-    } catch (e) {
-      throw new UsageError(`--layers: ${(e as Error).message}`);
-    }
-  }
-  if (fromPreset) ({ sizes, layers } = presetArchitecture(preset, pixels, data.classes));
-  if (sizes && sizes[0] !== pixels) {
-    throw new UsageError(
-      `--sizes starts with ${sizes[0]}, but the images have ${pixels} pixels (${rows}x${cols})`,
-    );
-  }
-  const standardize = flags.standardize ?? preset.standardize ?? false;
-  const preprocessing = standardize ? pixelStatistics(data.train) : undefined;
-  const common = { init, seed, backend, threads, preprocessing };
-  const flag = sizes ? "sizes" : "layers";
-  let network: Network;
-  try {
-    network = sizes
-      ? new Network({ sizes, activation, ...common })
-      : new Network({ layers, inputShape: [rows, cols, 1], ...common });
-  } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(`--${flag}: ${e.message}`);
-    throw e;
-  }
-  if (network.outputSize < data.classes) {
-    throw new UsageError(
-      `--${flag}: the network has ${network.outputSize} outputs, but the labels go up to ` +
-        `${data.classes - 1}; end with ${data.classes} units or more`,
-    );
-  }
-  return { network, model: sizes ? `${sizes.join("-")} ${activation}` : network.spec, init };
 }
 
 if (import.meta.main) Deno.exit(await train(Deno.args, processIo()));

@@ -7,7 +7,17 @@
  * @module
  */
 
-import type { RasterImage } from "../view/png.ts";
+/** An 8-bit image: `channels` values per pixel, row-major. */
+export interface RasterImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA). */
+  channels: 1 | 2 | 3 | 4;
+  /** `width * height * channels` bytes. */
+  data: Uint8Array;
+}
 
 /** Output size and the box the ink is fitted into (MNIST: 28 and 20). */
 export interface DigitLayout {

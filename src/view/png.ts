@@ -7,17 +7,9 @@
  * @module
  */
 
-/** An 8-bit image: `channels` values per pixel, row-major. */
-export interface RasterImage {
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA). */
-  channels: 1 | 2 | 3 | 4;
-  /** `width * height * channels` bytes. */
-  data: Uint8Array;
-}
+import type { RasterImage } from "../data/preprocessing.ts";
+
+export type { RasterImage } from "../data/preprocessing.ts";
 
 /** A malformed or unsupported image file. */
 export class ImageFormatError extends Error {
