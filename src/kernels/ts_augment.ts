@@ -12,6 +12,20 @@ function uniform(key: number, i: number): number {
   return Math.fround(draw(key, i) * (2 / 16777216) - 1);
 }
 
+/** `x` (h, w) from offset `at`, at (y, xx), or `fill` outside the image. */
+function pixel(
+  x: Float32Array,
+  at: number,
+  h: number,
+  w: number,
+  y: number,
+  xx: number,
+  fill: number,
+): number {
+  return y >= 0 && y < h && xx >= 0 && xx < w ? x[at + y * w + xx] : fill;
+}
+
+/** Bilinear sample of `x` (h, w) from offset `at` at real coordinates (sy, sx). */
 function sampleAt(
   x: Float32Array,
   at: number,
@@ -22,10 +36,10 @@ function sampleAt(
   fill: number,
 ): number {
   const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
-  const pixel = (y: number, xx: number): number =>
-    y >= 0 && y < h && xx >= 0 && xx < w ? x[at + y * w + xx] : fill;
-  return (1 - fy) * ((1 - fx) * pixel(y0, x0) + fx * pixel(y0, x0 + 1)) +
-    fy * ((1 - fx) * pixel(y0 + 1, x0) + fx * pixel(y0 + 1, x0 + 1));
+  return (1 - fy) *
+      ((1 - fx) * pixel(x, at, h, w, y0, x0, fill) + fx * pixel(x, at, h, w, y0, x0 + 1, fill)) +
+    fy * ((1 - fx) * pixel(x, at, h, w, y0 + 1, x0, fill) +
+        fx * pixel(x, at, h, w, y0 + 1, x0 + 1, fill));
 }
 
 /** `Kernels.augment` in TypeScript (arguments already checked). */
@@ -36,7 +50,7 @@ export const TS_AUGMENT: Pick<Kernels, "augment"> = {
     const cy = (h - 1) / 2, cx = (w - 1) / 2;
     const gh = elastic > 0 ? Math.ceil((h - 1) / spacing) + 1 : 0;
     const gw = elastic > 0 ? Math.ceil((w - 1) / spacing) + 1 : 0;
-    const grid = new Float32Array(2 * gh * gw);
+    const grid = new Float32Array(2 * gh * gw), step = Math.fround(1 / spacing);
     for (let i = 0; i < rows; i++) {
       const key = mix((batchKey ^ mix(i)) >>> 0), at = i * size;
       const dx = shift * uniform(key, 0), dy = shift * uniform(key, 1);
@@ -48,15 +62,13 @@ export const TS_AUGMENT: Pick<Kernels, "augment"> = {
           const oy = r - cy - dy, ox = q - cx - dx;
           let sy = c * oy - s * ox + cy, sx = s * oy + c * ox + cx;
           if (gh > 0) {
-            const step = Math.fround(1 / spacing);
             const gy = Math.fround(r * step), gx = Math.fround(q * step);
             const iy = Math.min(Math.floor(gy), gh - 2), ix = Math.min(Math.floor(gx), gw - 2);
             const fy = gy - iy, fx = gx - ix, n0 = 2 * (iy * gw + ix), n1 = n0 + 2 * gw;
-            const lerp = (d: number): number =>
-              (1 - fy) * ((1 - fx) * grid[n0 + d] + fx * grid[n0 + 2 + d]) +
-              fy * ((1 - fx) * grid[n1 + d] + fx * grid[n1 + 2 + d]);
-            sy += lerp(0);
-            sx += lerp(1);
+            sy += (1 - fy) * ((1 - fx) * grid[n0] + fx * grid[n0 + 2]) +
+              fy * ((1 - fx) * grid[n1] + fx * grid[n1 + 2]);
+            sx += (1 - fy) * ((1 - fx) * grid[n0 + 1] + fx * grid[n0 + 3]) +
+              fy * ((1 - fx) * grid[n1 + 1] + fx * grid[n1 + 3]);
           }
           out[at + r * w + q] = sampleAt(x, at, h, w, sy, sx, fill);
         }

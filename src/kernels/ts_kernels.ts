@@ -33,26 +33,8 @@ const DERIVATIVES: readonly ((y: number) => number)[] = [
   (y) => (y > 0 ? 1 : LEAKY_RELU_SLOPE),
 ];
 
-/** `Kernels.gatherBatch` in TypeScript (also the wasm backend's: the dataset stays in JS). */
-export function tsGatherBatch(
-  out: Float32Array,
-  outLabels: Int32Array | null,
-  pixels: Uint8Array,
-  labels: Uint8Array | null,
-  indices: Int32Array,
-  count: number,
-  features: number,
-  scale: number,
-  shift: number,
-): void {
-  for (let i = 0; i < count; i++) {
-    const s = indices[i], src = s * features, dst = i * features;
-    for (let j = 0; j < features; j++) out[dst + j] = pixels[src + j] * scale + shift;
-    if (outLabels && labels) outLabels[i] = labels[s];
-  }
-}
-
-const TS_KERNELS: Kernels = {
+/** The TS operations, unchecked (`createTsKernels` adds the checks). */
+export const TS_KERNELS: Kernels = {
   name: "ts",
   threads: 1,
   description: "ts (portable TypeScript, 1 thread)",
@@ -165,7 +147,13 @@ const TS_KERNELS: Kernels = {
       params[i] -= (lr * g) / (Math.sqrt(si) + eps);
     }
   },
-  gatherBatch: tsGatherBatch,
+  gatherBatch(out, outLabels, pixels, labels, indices, count, features, scale, shift): void {
+    for (let i = 0; i < count; i++) {
+      const s = indices[i], src = s * features, dst = i * features;
+      for (let j = 0; j < features; j++) out[dst + j] = pixels[src + j] * scale + shift;
+      if (outLabels && labels) outLabels[i] = labels[s];
+    }
+  },
 };
 
 /**

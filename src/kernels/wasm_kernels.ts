@@ -14,7 +14,7 @@ import * as wasmModule from "./mnist_dnn.wasm";
 import { withChecks } from "./_checked.ts";
 import type { Kernels } from "./kernels.ts";
 import { nativeOps } from "./native_kernels.ts";
-import { tsGatherBatch } from "./ts_kernels.ts";
+import { TS_KERNELS } from "./ts_kernels.ts";
 
 /** The wasm kernels, or why they cannot be used. */
 export interface WasmLoadResult {
@@ -100,7 +100,7 @@ export function loadWasmKernels(): WasmLoadResult {
         return new Float32Array(memory.buffer, alloc(length * 4), length).fill(0);
       },
       // The dataset stays in JS: gathering there writes straight into the batch buffer.
-      gatherBatch: tsGatherBatch,
+      gatherBatch: TS_KERNELS.gatherBatch,
     }),
   };
 }
