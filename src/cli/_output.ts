@@ -37,12 +37,6 @@ export async function checkOutputPath(
   try {
     const info = await Deno.lstat(path);
     if (!info.isFile) fail("exists and is not a regular file; choose another path");
-    const target = await Deno.realPath(path);
-    for (const input of inputs) {
-      if (await Deno.realPath(input) === target) {
-        fail(`is the data file being read; choose another path`);
-      }
-    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (!(e instanceof Deno.errors.NotFound)) fail(`cannot be checked (${(e as Error).message})`);
@@ -57,5 +51,30 @@ export async function checkOutputPath(
         ? `directory "${dir}" does not exist`
         : `cannot write in "${dir}" (${(e as Error).message})`,
     );
+  }
+  await checkNotAnInput(flag, path, inputs);
+}
+
+/**
+ * Throws a UsageError naming `--flag` when `path` is one of the `inputs`
+ * (the same file by its real path): the output would replace what is read.
+ */
+export async function checkNotAnInput(
+  flag: string,
+  path: string,
+  inputs: readonly string[],
+): Promise<void> {
+  let target: string;
+  try {
+    target = await Deno.realPath(path);
+  } catch {
+    return; // not there yet: it cannot be an input
+  }
+  for (const input of inputs) {
+    if (await Deno.realPath(input) === target) {
+      throw new UsageError(
+        `--${flag} ${JSON.stringify(path)}: is the data file being read; choose another path`,
+      );
+    }
   }
 }

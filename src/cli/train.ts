@@ -21,7 +21,7 @@ import { writeFileAtomic } from "../_atomic.ts";
 import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
 import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
-import { checkOutputPath } from "./_output.ts";
+import { checkNotAnInput, checkOutputPath } from "./_output.ts";
 import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 import { loadTrainingData, type TrainingData } from "./_data.ts";
 import { buildNetwork } from "./_model_flags.ts";
@@ -157,7 +157,7 @@ export function train(args: string[], io: Io): Promise<number> {
         threads,
       ));
     }
-    await checkOutputPath("out", values.out, data.files);
+    await checkNotAnInput("out", values.out, data.files);
     if (values.report !== undefined && !data.test) {
       throw new UsageError("--report scores the test set, and this data has no labelled one");
     }
