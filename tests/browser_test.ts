@@ -1,10 +1,13 @@
 // The draw-a-digit page in real headless Chromium (playwright-core): the
 // strokes of a real MNIST test digit are drawn on the canvas with the mouse,
-// and the label the page shows must be the digit's. A screenshot is saved
+// and the label the page shows must be the digit's, predicted in the page by
+// the WebAssembly kernels (no request to the API) and, with ?server, by the
+// server. A screenshot is saved
 // to $MNIST_DNN_ARTIFACTS when set. Skipped, with a message, where Chromium
 // is absent; CI installs it (.ci/run).
 
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import type { Page } from "npm:playwright-core@1.49.1";
 import { serve } from "../src/cli/serve.ts";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
@@ -49,36 +52,34 @@ Deno.test({
       }
       const base = io.stdout.match(/http:\/\/[^/]+\//)![0];
       const page = await browser.newPage({ viewport: { width: 900, height: 520 } });
+      const posts: string[] = [], errors: string[] = [];
+      page.on("request", (r) => r.method() === "POST" && posts.push(r.url()));
+      page.on("pageerror", (e) => errors.push(e.message));
       await page.goto(base);
-      const box = (await page.locator("#pad").boundingBox())!;
+      await page.waitForSelector("#where[data-where=browser]", { timeout: 20_000 });
+      ok((await page.textContent("#where"))!.includes("wasm"), "the page names its backend");
+      const seen: string[] = [];
       for (const digit of DIGITS) {
         const index = Array.from(test.labels!).indexOf(digit);
-        const pixels = test.images.subarray(index * 784, (index + 1) * 784);
-        await page.click("#clear");
-        // Each row's runs of ink become one mouse stroke, 10 canvas pixels per MNIST pixel.
-        for (let y = 0; y < 28; y++) {
-          for (let x = 0; x < 28; x++) {
-            if (pixels[y * 28 + x] < 128 || (x > 0 && pixels[y * 28 + x - 1] >= 128)) continue;
-            let end = x;
-            while (end + 1 < 28 && pixels[y * 28 + end + 1] >= 128) end++;
-            await page.mouse.move(box.x + x * 10 + 5, box.y + y * 10 + 5);
-            await page.mouse.down();
-            await page.mouse.move(box.x + end * 10 + 5, box.y + y * 10 + 5, { steps: 2 });
-            await page.mouse.up();
-          }
-        }
-        // The page predicts after every stroke; wait until the answer settles.
-        let shown = "", stable = 0;
-        for (let k = 0; k < 100 && stable < 5; k++) {
-          await new Promise((r) => setTimeout(r, 50));
-          const now = await page.getAttribute("#label", "data-label") ?? "";
-          stable = now !== "" && now === shown ? stable + 1 : 0;
-          shown = now;
-        }
-        equal(shown, String(digit), `the page labels the drawn ${digit}`);
-        const bars = await page.locator(".bar").count();
-        equal(bars, 10, "ten probabilities are shown");
+        const label = await drawAndRead(page, test.images.subarray(index * 784, (index + 1) * 784));
+        equal(label, String(digit), `the page labels the drawn ${digit}`);
+        equal(await page.locator(".bar").count(), 10, "ten probabilities are shown");
+        seen.push(await page.innerText("#bars"));
       }
+      deepEqual(posts, [], "the browser predicted without asking the server");
+      deepEqual(errors, []);
+
+      // The same drawing, predicted by the server: the same label and percentages.
+      const onServer = await browser.newPage({ viewport: { width: 900, height: 520 } });
+      await onServer.goto(`${base}?server`);
+      await onServer.waitForSelector("#where[data-where=server]");
+      const index = Array.from(test.labels!).indexOf(DIGITS.at(-1)!);
+      const label = await drawAndRead(
+        onServer,
+        test.images.subarray(index * 784, (index + 1) * 784),
+      );
+      equal(label, String(DIGITS.at(-1)));
+      equal(await onServer.innerText("#bars"), seen.at(-1), "server and browser agree");
       const artifacts = Deno.env.get("MNIST_DNN_ARTIFACTS");
       const shot = `${artifacts ?? dir}/page.png`;
       if (artifacts) await Deno.mkdir(artifacts, { recursive: true });
@@ -93,3 +94,30 @@ Deno.test({
     }
   },
 });
+
+/** Draws an MNIST digit with the mouse and returns the label the page settles on. */
+async function drawAndRead(page: Page, pixels: Uint8Array): Promise<string> {
+  const box = (await page.locator("#pad").boundingBox())!;
+  await page.click("#clear");
+  // Each row's runs of ink become one mouse stroke, 10 canvas pixels per MNIST pixel.
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      if (pixels[y * 28 + x] < 128 || (x > 0 && pixels[y * 28 + x - 1] >= 128)) continue;
+      let end = x;
+      while (end + 1 < 28 && pixels[y * 28 + end + 1] >= 128) end++;
+      await page.mouse.move(box.x + x * 10 + 5, box.y + y * 10 + 5);
+      await page.mouse.down();
+      await page.mouse.move(box.x + end * 10 + 5, box.y + y * 10 + 5, { steps: 2 });
+      await page.mouse.up();
+    }
+  }
+  // The page predicts after every stroke; wait until the answer settles.
+  let shown = "", stable = 0;
+  for (let k = 0; k < 100 && stable < 5; k++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = await page.getAttribute("#label", "data-label") ?? "";
+    stable = now !== "" && now === shown ? stable + 1 : 0;
+    shown = now;
+  }
+  return shown;
+}

@@ -4,7 +4,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { serve } from "../src/cli/serve.ts";
 import { Network } from "../src/model/network.ts";
-import { saveNetwork } from "../src/model/model_file.ts";
+import { networkFromBytes, saveNetwork } from "../src/model/model_file.ts";
 import { encodePng } from "../src/view/png.ts";
 import { capture } from "./_io.ts";
 
@@ -29,6 +29,12 @@ Deno.test("serve: the page, predictions from JSON and PNG, errors as JSON, the s
     const page = await fetch(base);
     equal(page.status, 200);
     match(await page.text(), /<canvas id="pad"/);
+    // What the page needs to predict in the browser: the bundle and the model.
+    const app = await fetch(`${base}app.js`);
+    equal(app.headers.get("content-type"), "text/javascript; charset=utf-8");
+    match(await app.text(), /digitPredictor/);
+    const served = new Uint8Array(await (await fetch(`${base}model.safetensors`)).arrayBuffer());
+    deepEqual(networkFromBytes(served, "served", { backend: "ts" }).params, net.params);
 
     const pixels = Array.from({ length: 784 }, (_, i) => (i * 7) % 256);
     const post = (body: BodyInit, type = "application/json"): Promise<Response> =>

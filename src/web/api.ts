@@ -1,19 +1,43 @@
 /**
- * The HTTP side of the draw-a-digit page: `GET /` serves the page and
- * `POST /api/predict` classifies a digit sent as JSON pixels or as a PNG.
+ * The HTTP side of the draw-a-digit page: `GET /` serves the page,
+ * `GET /app.js` and `GET /model.safetensors` what the page needs to predict
+ * in the browser (WebAssembly), and `POST /api/predict` classifies a digit
+ * sent as JSON pixels or as a PNG (the page's fallback, and an API).
  *
  * @module
  */
 
 import { mnistStyle } from "../data/preprocessing.ts";
+import { networkToBytes } from "../model/model_file.ts";
 import type { Network } from "../model/network.ts";
 import { decodePng, ImageFormatError } from "../view/png.ts";
+import { checkDigitNetwork, classifyDigit } from "./_digit.ts";
 
 /** Largest request body accepted: 1 MiB (a 280x280 canvas PNG is a few KB). */
 export const MAX_BODY_BYTES = 2 ** 20;
 
-/** The page, read once beside this module (a local file or the package's URL). */
-let page: Promise<string> | undefined;
+/** Files served beside the page, read once from beside this module (a local file or the package's URL). */
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  "/": { file: "./index.html", type: "text/html; charset=utf-8" },
+  "/app.js": { file: "./app.js", type: "text/javascript; charset=utf-8" },
+};
+const staticBodies = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
+function staticFile(pathname: string): Promise<Response> | undefined {
+  const served = STATIC_FILES[pathname];
+  if (!served) return undefined;
+  let body = staticBodies.get(pathname);
+  if (!body) {
+    body = fetch(new URL(served.file, import.meta.url)).then(async (r) => {
+      if (!r.ok) throw new Error(`${served.file}: ${r.status} ${r.statusText}`);
+      return new Uint8Array(await r.arrayBuffer());
+    });
+    staticBodies.set(pathname, body);
+  }
+  return body.then((bytes) =>
+    new Response(bytes, { headers: { "content-type": served.type, "cache-control": "no-cache" } })
+  );
+}
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
@@ -83,7 +107,9 @@ async function inputOf(request: Request, width: number): Promise<Uint8Array> {
 
 /**
  * A request handler for the page and the prediction API, around one loaded
- * network (784-pixel, 10-or-more-class models).
+ * network (784-pixel, 10-or-more-class models). The page downloads the model
+ * (`GET /model.safetensors`) to predict in the browser, so serve only models
+ * you would hand out.
  *
  * @param network The model, loaded once.
  * @returns A handler for `Deno.serve`.
@@ -98,26 +124,24 @@ async function inputOf(request: Request, width: number): Promise<Uint8Array> {
  * ```
  */
 export function digitHandler(network: Network): (request: Request) => Promise<Response> {
-  if (network.inputSize !== 784) {
-    throw new RangeError(
-      `The page draws 28x28 digits; this model takes ${network.inputSize} values`,
-    );
-  }
+  checkDigitNetwork(network);
+  let model: Uint8Array<ArrayBuffer> | undefined;
   return async (request) => {
     const { pathname } = new URL(request.url);
     try {
-      if (pathname === "/" && request.method === "GET") {
-        page ??= fetch(new URL("./index.html", import.meta.url)).then((r) => r.text());
-        return new Response(await page, {
-          headers: { "content-type": "text/html; charset=utf-8" },
-        });
+      if (request.method === "GET") {
+        const file = staticFile(pathname);
+        if (file) return await file;
+        if (pathname === "/model.safetensors") {
+          model ??= Uint8Array.from(networkToBytes(network));
+          return new Response(model, {
+            headers: { "content-type": "application/octet-stream", "cache-control": "no-cache" },
+          });
+        }
       }
       if (pathname !== "/api/predict") throw new HttpError(404, `no ${pathname} here; see /`);
       if (request.method !== "POST") throw new HttpError(405, "POST a digit to /api/predict");
-      const input = await inputOf(request, 784);
-      const probabilities = Array.from(network.predictProba(input));
-      const label = probabilities.indexOf(Math.max(...probabilities));
-      return json(200, { label, probabilities, input: Array.from(input) });
+      return json(200, classifyDigit(network, await inputOf(request, 784)));
     } catch (e) {
       if (e instanceof HttpError) return json(e.status, { error: e.message });
       return json(500, { error: (e as Error).message });
