@@ -13,8 +13,12 @@ import { intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts"
 const USAGE = `Usage: deno task serve --model FILE [--port N] [--host ADDRESS]
 
 Serves a page where you draw a digit and watch the model's ten class
-probabilities, and POST /api/predict: JSON {"pixels": [784 values 0..255]}
-(row-major, white ink on black) or a PNG body; answers
+probabilities. The page downloads the model (GET /model.safetensors) and
+predicts in the browser with WebAssembly; add ?server to its address to ask
+the server instead. Serve only models you would hand out.
+
+POST /api/predict: JSON {"pixels": [784 values 0..255]} (row-major, white
+ink on black) or a PNG body; answers
 {"label": n, "probabilities": [...], "input": [784 values the model saw]}.
 
 Options:
