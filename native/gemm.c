@@ -139,9 +139,9 @@ static void pack_a(const gemm_job *g, int32_t i0, int32_t mc, int32_t p0,
     const int32_t rows = mc - ir < mr ? mc - ir : mr;
     float *panel = dst + (size_t)ir * kc;
 #if defined(__x86_64__)
-    if (!g->trans_a && mr % 8 == 0 && g->uk->isa >= MND_ISA_AVX2) {
-      mnd_pack_transpose_avx2(g->a + (size_t)(i0 + ir) * g->k + p0, g->k, kc,
-                              rows, mr, panel);
+    if (!g->trans_a && g->uk->isa >= MND_ISA_AVX2) {
+      (mr % 8 == 0 ? mnd_pack_transpose_avx2 : mnd_pack_narrow_avx2)(
+          g->a + (size_t)(i0 + ir) * g->k + p0, g->k, kc, rows, mr, panel);
       continue;
     }
 #endif
@@ -242,8 +242,12 @@ static void gemm_block(const gemm_job *g, int32_t worker, int32_t i0,
   _Alignas(64) float tile[MAX_MR * MAX_NR];
   for (int32_t jc = j0; jc < j1; jc += NC) {
     const int32_t nc = j1 - jc < NC ? j1 - jc : NC;
-    for (int32_t pc = 0; pc < g->k; pc += KC) {
-      const int32_t kc = g->k - pc < KC ? g->k - pc : KC;
+    // K is cut into equal slices of at most KC (784: 4 x 200, not 3 x 256
+    // and a ragged 16 that reloads every C tile for 16 steps of work).
+    const int32_t kblocks = (g->k + KC - 1) / KC;
+    const int32_t kstep = ((g->k + kblocks - 1) / kblocks + 7) & ~7;
+    for (int32_t pc = 0; pc < g->k; pc += kstep) {
+      const int32_t kc = g->k - pc < kstep ? g->k - pc : kstep;
       // A plain B whose rows do not alias in L1 is read in place (its rows
       // are already NR-float runs); a transposed B, an aliasing one, and the
       // ragged last panel are packed.

@@ -42,6 +42,9 @@ extern const mnd_ukernel mnd_ukernel_avx512;
 // dst[p*width + j] = src[j*ld + p], j < cols (zero-padded to width), p < kc.
 void mnd_pack_transpose_avx2(const float *src, int32_t ld, int32_t kc,
                              int32_t cols, int32_t width, float *dst);
+// The same for width < 8 (and cols <= width).
+void mnd_pack_narrow_avx2(const float *src, int32_t ld, int32_t kc,
+                          int32_t cols, int32_t width, float *dst);
 #endif
 
 #endif

@@ -1,4 +1,4 @@
-// Transposing panel packer, AVX2: dst[p*width + j] = src[j*ld + p] for
+// Transposing panel packers, AVX2: dst[p*width + j] = src[j*ld + p] for
 // j < cols (zero-padded up to width) and p < kc. Packing op(B) from a
 // transposed B and op(A) from a plain A are both this transpose; done one
 // scalar at a time it costs a third of a 64x128x784 GEMM, so 8x8 blocks
@@ -57,6 +57,33 @@ TARGET void mnd_pack_transpose_avx2(const float *src, int32_t ld, int32_t kc,
   }
   for (; j < width; j++)
     for (int32_t p = 0; p < kc; p++)
+      dst[(size_t)p * width + j] = j < cols ? src[(size_t)j * ld + p] : 0.0f;
+}
+
+TARGET void mnd_pack_narrow_avx2(const float *src, int32_t ld, int32_t kc,
+                                 int32_t cols, int32_t width, float *dst) {
+  // As above for width < 8 (the 6-row AVX2 panels): 8x8 blocks with the
+  // missing rows zero; each transposed row is stored as 8 floats, of which
+  // the next row's store overwrites the last 8 - width, so only the panel's
+  // last row is written narrowly (nothing past the panel is touched).
+  int32_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 r[8];
+    for (int q = 0; q < 8; q++)
+      r[q] = q < cols ? _mm256_loadu_ps(src + (size_t)q * ld + p)
+                      : _mm256_setzero_ps();
+    transpose8(r);
+    const int last = p + 8 == kc ? 7 : 8;
+    for (int q = 0; q < last; q++)
+      _mm256_storeu_ps(dst + (size_t)(p + q) * width, r[q]);
+    if (last == 7) {
+      _Alignas(32) float row[8];
+      _mm256_store_ps(row, r[7]);
+      memcpy(dst + (size_t)(p + 7) * width, row, (size_t)width * sizeof(float));
+    }
+  }
+  for (; p < kc; p++)
+    for (int32_t j = 0; j < width; j++)
       dst[(size_t)p * width + j] = j < cols ? src[(size_t)j * ld + p] : 0.0f;
 }
 #endif

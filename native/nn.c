@@ -1,6 +1,7 @@
 // Bias + activation forward and backward, softmax + cross-entropy, column
 // sums and the u8 -> f32 batch gather. Single pass each, vectorizable loops.
 #include "kernels.h"
+#include "pool.h"
 
 #include <math.h>
 #include <string.h>
@@ -173,30 +174,69 @@ MND_API void mnd_multiply(float *out, const float *a, const float *b,
     out[i] = a[i] * b[i];
 }
 
+typedef struct {
+  float *out;
+  int32_t *out_labels;
+  const uint8_t *pixels, *labels;
+  const int32_t *indices;
+  int32_t count, features, tasks;
+  float scale, shift;
+} gather_job;
+
+// Samples [from, to) of a gather.
+static void gather_rows(const gather_job *g, int32_t from, int32_t to) {
+  // Shuffled samples sit at random addresses, so samples PREFETCH_AHEAD
+  // positions on are prefetched while this one converts: the loop is
+  // otherwise bound by memory latency, and several samples in flight
+  // overlap their misses.
+  enum { PREFETCH_AHEAD = 4 };
+  const int32_t features = g->features;
+  for (int32_t i = from; i < to && i < from + PREFETCH_AHEAD; i++)
+    for (int32_t j = 0; j < features; j += 64)
+      __builtin_prefetch(g->pixels + (size_t)g->indices[i] * features + j);
+  for (int32_t i = from; i < to; i++) {
+    if (i + PREFETCH_AHEAD < to) {
+      const uint8_t *next =
+          g->pixels + (size_t)g->indices[i + PREFETCH_AHEAD] * features;
+      for (int32_t j = 0; j < features; j += 64)
+        __builtin_prefetch(next + j);
+    }
+    const uint8_t *src = g->pixels + (size_t)g->indices[i] * features;
+    float *dst = g->out + (size_t)i * features;
+    for (int32_t j = 0; j < features; j++)
+      dst[j] = (float)src[j] * g->scale + g->shift;
+    if (g->out_labels && g->labels)
+      g->out_labels[i] = g->labels[g->indices[i]];
+  }
+}
+
+static void gather_task(void *ctx, int32_t task) {
+  const gather_job *g = ctx;
+  const int64_t count = g->count;
+  gather_rows(g, (int32_t)(count * task / g->tasks),
+              (int32_t)(count * (task + 1) / g->tasks));
+}
+
+// Below this many pixels per batch a hand-off to the pool costs more than
+// the second core saves; above it, the gather is bound by the latency of
+// its cache and TLB misses, which each core's share overlaps.
+#define GATHER_PARALLEL_MIN_PIXELS 16384
+
 MND_API void mnd_gather_batch(float *out, int32_t *out_labels,
                               const uint8_t *pixels, const uint8_t *labels,
                               const int32_t *indices, int32_t count,
                               int32_t features, float scale, float shift) {
-  // out is (count,features); pixels is (samples,features). Shuffled samples
-  // sit at random addresses, so samples PREFETCH_AHEAD positions on are
-  // prefetched while this one converts: the loop is otherwise bound by
-  // memory latency, and several samples in flight overlap their misses.
-  enum { PREFETCH_AHEAD = 4 };
-  for (int32_t i = 0; i < count && i < PREFETCH_AHEAD; i++)
-    for (int32_t j = 0; j < features; j += 64)
-      __builtin_prefetch(pixels + (size_t)indices[i] * features + j);
-  for (int32_t i = 0; i < count; i++) {
-    if (i + PREFETCH_AHEAD < count) {
-      const uint8_t *next =
-          pixels + (size_t)indices[i + PREFETCH_AHEAD] * features;
-      for (int32_t j = 0; j < features; j += 64)
-        __builtin_prefetch(next + j);
-    }
-    const uint8_t *src = pixels + (size_t)indices[i] * features;
-    float *dst = out + (size_t)i * features;
-    for (int32_t j = 0; j < features; j++)
-      dst[j] = (float)src[j] * scale + shift;
-    if (out_labels && labels)
-      out_labels[i] = labels[indices[i]];
+  // out is (count,features); pixels is (samples,features).
+  gather_job g = {.out = out, .out_labels = out_labels, .pixels = pixels,
+                  .labels = labels, .indices = indices, .count = count,
+                  .features = features, .tasks = 1, .scale = scale,
+                  .shift = shift};
+  if ((double)count * features < GATHER_PARALLEL_MIN_PIXELS) {
+    gather_rows(&g, 0, count);
+    return;
   }
+  mnd_lock();
+  g.tasks = count < mnd_pool_threads() ? count : mnd_pool_threads();
+  mnd_pool_run(gather_task, &g, g.tasks);
+  mnd_unlock();
 }
