@@ -1,6 +1,7 @@
 // C-side tests: every optimized kernel against its naive twin over a size
 // sweep with awkward edges (1, 7, 33, 784), on every instruction set this
 // CPU supports, with 1 and 2 threads. Prints "N passed, N failed".
+#include "expf.h"
 #include "kernels.h"
 
 #include <math.h>
@@ -112,6 +113,22 @@ static void test_gemm_thread_invariance(void) {
 }
 
 // ---- layers, loss, optimizers ---------------------------------------------
+
+static void test_expf(void) {
+  // Against double exp over the whole clamped range, in steps of 1/1024.
+  double worst = 0;
+  for (int i = -87 * 1024; i <= 88 * 1024; i++) {
+    const float x = (float)i / 1024.0f;
+    worst = fmax(worst, fabs(mnd_expf(x) / exp((double)x) - 1.0));
+  }
+  check(worst < 4e-7, "mnd_expf: relative error on [-87, 88]", worst);
+  const float nan = (float)NAN;
+  check(isnan(mnd_expf(nan)), "mnd_expf: NaN gives NaN", 0);
+  check(mnd_expf(-1000.0f) >= 1.17549435e-38f && mnd_expf(-1000.0f) < 1.3e-38f &&
+            isfinite(mnd_expf(1000.0f)) && mnd_expf(1000.0f) > 1e38f &&
+            mnd_expf(-(float)INFINITY) >= 0 && isfinite(mnd_expf((float)INFINITY)),
+        "mnd_expf: clamped, finite and normal at the extremes", 0);
+}
 
 static void test_softmax_xent(void) {
   const int rows = 7, cols = 33;
@@ -348,6 +365,7 @@ int main(void) {
   printf("isa %d, %d cpus\n", mnd_isa(), mnd_cpu_count());
   test_gemm();
   test_gemm_thread_invariance();
+  test_expf();
   test_softmax_xent();
   test_mlp_samples_match_composed_ops();
   test_conv_matches_direct();

@@ -1,5 +1,6 @@
 // Bias + activation forward and backward, softmax + cross-entropy, column
 // sums and the u8 -> f32 batch gather. Single pass each, vectorizable loops.
+#include "expf.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -18,7 +19,7 @@ MND_API void mnd_bias_act_forward(float *x, const float *bias, int32_t rows,
       break;
     case MND_ACT_SIGMOID:
       for (int32_t j = 0; j < cols; j++)
-        row[j] = 1.0f / (1.0f + expf(-(row[j] + bias[j])));
+        row[j] = 1.0f / (1.0f + mnd_expf(-(row[j] + bias[j])));
       break;
     case MND_ACT_RELU:
       for (int32_t j = 0; j < cols; j++) {
@@ -49,7 +50,7 @@ MND_API void mnd_act_forward(float *y, const float *x, int32_t n,
       y[i] = z;
       break;
     case MND_ACT_SIGMOID:
-      y[i] = 1.0f / (1.0f + expf(-z));
+      y[i] = 1.0f / (1.0f + mnd_expf(-z));
       break;
     case MND_ACT_RELU:
       y[i] = z > 0.0f ? z : 0.0f;
@@ -102,11 +103,13 @@ MND_API void mnd_softmax_xent(const float *logits, const int32_t *labels,
       if (z[j] > z[best])
         best = j;
     const float max = z[best];
+    // The exponentials first, in a loop of their own that vectorizes; then
+    // their sum, in double.
+    for (int32_t j = 0; j < cols; j++)
+      g[j] = mnd_expf(z[j] - max);
     double sum = 0.0;
-    for (int32_t j = 0; j < cols; j++) {
-      g[j] = expf(z[j] - max);
+    for (int32_t j = 0; j < cols; j++)
       sum += g[j];
-    }
     const int32_t y = labels[i];
     loss += log(sum) + max - z[y];
     correct += best == y;
@@ -125,9 +128,11 @@ MND_API void mnd_softmax(float *x, int32_t rows, int32_t cols) {
     float max = -INFINITY;
     for (int32_t j = 0; j < cols; j++)
       max = z[j] > max ? z[j] : max;
+    for (int32_t j = 0; j < cols; j++)
+      z[j] = mnd_expf(z[j] - max);
     double sum = 0.0;
     for (int32_t j = 0; j < cols; j++)
-      sum += z[j] = expf(z[j] - max);
+      sum += z[j];
     const float inv = (float)(1.0 / sum);
     for (int32_t j = 0; j < cols; j++)
       z[j] *= inv;
