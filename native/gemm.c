@@ -67,6 +67,9 @@ static const mnd_ukernel *kernel_for(int32_t isa) {
   // Every aarch64 core has NEON: any request but the generic kernel gets it.
   if (isa != MND_ISA_GENERIC)
     return &mnd_ukernel_neon;
+#elif defined(__wasm__)
+  (void)isa;
+  return &mnd_ukernel_wasm;
 #else
   (void)isa;
 #endif
@@ -145,6 +148,11 @@ static void pack_a(const gemm_job *g, int32_t i0, int32_t mc, int32_t p0,
       continue;
     }
 #endif
+    if (!g->trans_a && mr % 4 == 0) {
+      mnd_pack_transpose_v4(g->a + (size_t)(i0 + ir) * g->k + p0, g->k, kc,
+                            rows, mr, panel);
+      continue;
+    }
     if (g->trans_a) {
       // A is (k,m): the MR values of step p are contiguous.
       for (int32_t p = 0; p < kc; p++) {
@@ -183,6 +191,11 @@ static void pack_b(const gemm_job *g, int32_t p0, int32_t kc, int32_t j0,
       continue;
     }
 #endif
+    if (g->trans_b && nr % 4 == 0) {
+      mnd_pack_transpose_v4(g->b + (size_t)(j0 + jr) * g->k + p0, g->k, kc,
+                            cols, nr, panel);
+      continue;
+    }
     if (g->trans_b) {
       // B is (n,k): column j of op(B) is row j of B, contiguous in p.
       for (int32_t j = 0; j < nr; j++) {

@@ -32,8 +32,15 @@ void mnd_gemv_cols(int32_t n, int32_t k, float alpha, const float *a,
 // C (m,n) = alpha * coef (m) x vec (n) + beta * C.
 void mnd_ger(int32_t m, int32_t n, float alpha, const float *coef,
              const float *vec, float beta, float *c);
+// dst[p*width + j] = src[j*ld + p], j < cols (zero-padded to width), p < kc;
+// 4x4 register transposes (gemm_pack_v4.c), for kernels without AVX2.
+void mnd_pack_transpose_v4(const float *src, int32_t ld, int32_t kc,
+                           int32_t cols, int32_t width, float *dst);
 #if defined(__aarch64__)
 extern const mnd_ukernel mnd_ukernel_neon;
+#endif
+#if defined(__wasm__)
+extern const mnd_ukernel mnd_ukernel_wasm;
 #endif
 #if defined(__x86_64__)
 extern const mnd_ukernel mnd_ukernel_avx2;
