@@ -7,6 +7,8 @@
 #include <string.h>
 
 typedef float v16 __attribute__((vector_size(64)));
+// Lane masks of v16 comparisons (all ones or zero per lane).
+typedef int v16i __attribute__((vector_size(64)));
 
 static inline v16 load16(const float *p) {
   v16 v;
