@@ -53,25 +53,67 @@ type Gemm = (
   c: Float32Array,
 ) => void;
 
-/** Best GFLOP/s over 3 runs of at least 0.2 s each. */
-function gflops(gemm: Gemm, ta: boolean, tb: boolean, m: number, n: number, k: number): number {
-  const a = Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-  const b = Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
-  const c = new Float32Array(m * n);
-  gemm(ta, tb, m, n, k, a, b, c);
-  let best = 0;
-  for (let run = 0; run < 3; run++) {
-    let iterations = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      gemm(ta, tb, m, n, k, a, b, c);
-      iterations++;
-      elapsed = performance.now() - start;
-    } while (elapsed < 200);
-    best = Math.max(best, (2 * m * n * k * iterations) / (elapsed / 1000) / 1e9);
+/** GFLOP/s of one run of at least 0.2 s. */
+function run(
+  gemm: Gemm,
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  [a, b, c]: Float32Array[],
+): number {
+  let iterations = 0, elapsed = 0;
+  const start = performance.now();
+  do {
+    gemm(ta, tb, m, n, k, a, b, c);
+    iterations++;
+    elapsed = performance.now() - start;
+  } while (elapsed < 200);
+  return (2 * m * n * k * iterations) / (elapsed / 1000) / 1e9;
+}
+
+/**
+ * Best GFLOP/s of each GEMM over 3 rounds in which they take turns, so that
+ * a slow stretch of a shared machine hits them alike and the ratios hold.
+ * Each run starts after a pause: both libraries' worker threads spin for a
+ * while after a call (OpenBLAS's for up to ~0.1 s), and would otherwise hold
+ * the second core while the other library runs.
+ */
+async function race(
+  gemms: Gemm[],
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+): Promise<number[]> {
+  const operands = [
+    Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5),
+    Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5),
+    new Float32Array(m * n),
+  ];
+  for (const gemm of gemms) gemm(ta, tb, m, n, k, operands[0], operands[1], operands[2]);
+  const best = gemms.map(() => 0);
+  for (let round = 0; round < 3; round++) {
+    for (const [i, gemm] of gemms.entries()) {
+      await new Promise((done) => setTimeout(done, 150));
+      best[i] = Math.max(best[i], run(gemm, ta, tb, m, n, k, operands));
+    }
   }
   return best;
+}
+
+/** Best GFLOP/s of one GEMM over 3 runs of at least 0.2 s each. */
+async function gflops(
+  gemm: Gemm,
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+): Promise<number> {
+  return (await race([gemm], ta, tb, m, n, k))[0];
 }
 
 function openBlas(): { gemm: Gemm; setThreads: (n: number) => void } | undefined {
@@ -184,34 +226,37 @@ console.log(
       Deno.env.get("OPENBLAS_CORETYPE") ?? "(its choice)"
     }\n`,
 );
-const results = shapes.map(([name, ta, tb, m, n, k]) => {
-  const row: Record<string, number | undefined> = {};
-  row.ts = m * n * k <= 1e8 && forcedIsa === undefined
-    ? gflops(viaKernels(ts), ta, tb, m, n, k)
-    : undefined;
-  if (native) {
-    for (const threads of [1, 2]) {
-      loadNativeKernels(threads);
-      row[`n${threads}`] = gflops(viaKernels(native), ta, tb, m, n, k);
-    }
-  }
-  return { name: `${name} (${m}x${n}x${k})`, ta, tb, m, n, k, row };
-});
-loadNativeKernels(1); // stop our workers spinning before OpenBLAS runs
 // Debian's OpenBLAS does not recognise some virtual CPU models and falls back
 // to a slow generic kernel; name the core so the comparison is with its best.
 if (native?.description.includes("AVX-512") && !Deno.env.get("OPENBLAS_CORETYPE")) {
   Deno.env.set("OPENBLAS_CORETYPE", "SKYLAKEX");
 }
 const blas = openBlas();
-if (blas) {
-  for (const r of results) {
+const results = [];
+for (const [name, ta, tb, m, n, k] of shapes) {
+  const row: Record<string, number | undefined> = {};
+  row.ts = m * n * k <= 1e8 && forcedIsa === undefined
+    ? await gflops(viaKernels(ts), ta, tb, m, n, k)
+    : undefined;
+  if (native) {
     for (const threads of [1, 2]) {
-      blas.setThreads(threads);
-      r.row[`b${threads}`] = gflops(blas.gemm, r.ta, r.tb, r.m, r.n, r.k);
+      loadNativeKernels(threads);
+      blas?.setThreads(threads);
+      const [ours, theirs] = await race(
+        blas ? [viaKernels(native), blas.gemm] : [viaKernels(native)],
+        ta,
+        tb,
+        m,
+        n,
+        k,
+      );
+      row[`n${threads}`] = ours;
+      row[`b${threads}`] = theirs;
     }
   }
+  results.push({ name: `${name} (${m}x${n}x${k})`, row });
 }
+loadNativeKernels(1);
 table(
   [
     "shape",
@@ -305,7 +350,7 @@ const epochFlops = train.count * 2 *
 if (blas && ours.has("64/2")) {
   loadNativeKernels(1);
   blas.setThreads(2);
-  const rate = gflops(blas.gemm, false, false, 2048, 2048, 2048);
+  const rate = await gflops(blas.gemm, false, false, 2048, 2048, 2048);
   const floor = epochFlops / (rate * 1e9);
   console.log(
     `\nFloor of the batch-64 epoch: ${(epochFlops / 1e9).toFixed(1)} GFLOP at OpenBLAS's 2048^3 ` +
