@@ -329,11 +329,16 @@ for (const batch of [64, 1]) {
   if (tsSeconds && wasmSeconds) {
     wasmRatio.push(`batch ${batch}: wasm ${(tsSeconds / wasmSeconds).toFixed(1)}x the TS backend`);
   }
-  for (const threads of [1, 2]) {
-    const seconds = native ? await epoch("native", threads, batch) : undefined;
-    if (seconds !== undefined) ours.set(`${batch}/${threads}`, seconds);
-    row.push(fmt(seconds, 3));
+  // Native 1 and 2 threads take turns, three rounds, best of each: a slow
+  // stretch of a shared machine then hits both alike.
+  for (let round = 0; round < 3 && native; round++) {
+    for (const threads of [1, 2]) {
+      const seconds = await epoch("native", threads, batch);
+      const key = `${batch}/${threads}`;
+      ours.set(key, Math.min(seconds, ours.get(key) ?? Infinity));
+    }
   }
+  row.push(fmt(ours.get(`${batch}/1`), 3), fmt(ours.get(`${batch}/2`), 3));
   epochRows.push(row);
 }
 table(["workload", "TS", "wasm", "native 1T", "native 2T"], epochRows);
