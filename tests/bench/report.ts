@@ -77,8 +77,8 @@ function run(
  * Best GFLOP/s of each GEMM over 3 rounds in which they take turns, so that
  * a slow stretch of a shared machine hits them alike and the ratios hold.
  * Each run starts after a pause: both libraries' worker threads spin for a
- * while after a call (OpenBLAS's for up to ~0.1 s), and would otherwise hold
- * the second core while the other library runs.
+ * while after a call (OpenBLAS's for about 0.1-0.2 s here), and would
+ * otherwise hold the second core while the other library runs.
  */
 async function race(
   gemms: Gemm[],
@@ -97,7 +97,7 @@ async function race(
   const best = gemms.map(() => 0);
   for (let round = 0; round < 3; round++) {
     for (const [i, gemm] of gemms.entries()) {
-      await new Promise((done) => setTimeout(done, 150));
+      await new Promise((done) => setTimeout(done, 300));
       best[i] = Math.max(best[i], run(gemm, ta, tb, m, n, k, operands));
     }
   }
@@ -242,14 +242,16 @@ for (const [name, ta, tb, m, n, k] of shapes) {
     for (const threads of [1, 2]) {
       loadNativeKernels(threads);
       blas?.setThreads(threads);
-      const [ours, theirs] = await race(
-        blas ? [viaKernels(native), blas.gemm] : [viaKernels(native)],
-        ta,
-        tb,
-        m,
-        n,
-        k,
-      );
+      const gemms = blas ? [viaKernels(native), blas.gemm] : [viaKernels(native)];
+      // One thread: the two take turns. Two threads: one after the other,
+      // since each library's threads, spinning on after its calls, would
+      // hold the second core in the other's runs (our pool then counts its
+      // workers late and falls back to one thread).
+      const speeds = threads === 1 ? await race(gemms, ta, tb, m, n, k) : [];
+      if (threads > 1) {
+        for (const gemm of gemms) speeds.push((await race([gemm], ta, tb, m, n, k))[0]);
+      }
+      const [ours, theirs] = speeds;
       row[`n${threads}`] = ours;
       row[`b${threads}`] = theirs;
     }
