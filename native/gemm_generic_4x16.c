@@ -4,7 +4,7 @@
 // one file is the SIMD path of every architecture without intrinsics.
 #include "gemm_internal.h"
 #include "kernels.h"
-#include "vec16.h"
+#include "vec.h"
 
 static void ukernel(int32_t kc, const float *ap, const float *bp,
                     int32_t ldb, float *c, int32_t ldc, float alpha,

@@ -6,7 +6,7 @@
 // 4x4 blocks are transposed in registers (4 loads, 8 shuffles, 4 stores).
 #include "gemm_internal.h"
 
-#include "vec4.h"
+#include "vec.h"
 
 void mnd_pack_transpose_v4(const float *src, int32_t ld, int32_t kc,
                            int32_t cols, int32_t width, float *dst) {

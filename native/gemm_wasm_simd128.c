@@ -10,7 +10,7 @@
 #include "gemm_internal.h"
 #include "kernels.h"
 
-#include "vec4.h"
+#include "vec.h"
 
 #define WASM_MR 4
 

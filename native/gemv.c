@@ -9,7 +9,7 @@
 #include "gemm_internal.h"
 #include "kernels.h"
 #include "pool.h"
-#include "vec16.h"
+#include "vec.h"
 
 static inline float sum16(v16 v) {
   float s = 0.0f;

@@ -2,7 +2,7 @@
 // sums and the u8 -> f32 batch gather. Single pass each, vectorizable loops.
 #include "expf.h"
 #include "kernels.h"
-#include "vec16.h"
+#include "vec.h"
 #include "pool.h"
 
 #include <math.h>

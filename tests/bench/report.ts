@@ -53,16 +53,11 @@ type Gemm = (
   c: Float32Array,
 ) => void;
 
+/** A product op(A) * op(B): transposes and m x n x k. */
+type Product = [ta: boolean, tb: boolean, m: number, n: number, k: number];
+
 /** GFLOP/s of one run of at least 0.2 s. */
-function run(
-  gemm: Gemm,
-  ta: boolean,
-  tb: boolean,
-  m: number,
-  n: number,
-  k: number,
-  [a, b, c]: Float32Array[],
-): number {
+function run(gemm: Gemm, [ta, tb, m, n, k]: Product, [a, b, c]: Float32Array[]): number {
   let iterations = 0, elapsed = 0;
   const start = performance.now();
   do {
@@ -80,14 +75,8 @@ function run(
  * while after a call (OpenBLAS's for about 0.1-0.2 s here), and would
  * otherwise hold the second core while the other library runs.
  */
-async function race(
-  gemms: Gemm[],
-  ta: boolean,
-  tb: boolean,
-  m: number,
-  n: number,
-  k: number,
-): Promise<number[]> {
+async function race(gemms: Gemm[], product: Product): Promise<number[]> {
+  const [ta, tb, m, n, k] = product;
   const operands = [
     Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5),
     Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5),
@@ -98,22 +87,15 @@ async function race(
   for (let round = 0; round < 3; round++) {
     for (const [i, gemm] of gemms.entries()) {
       await new Promise((done) => setTimeout(done, 300));
-      best[i] = Math.max(best[i], run(gemm, ta, tb, m, n, k, operands));
+      best[i] = Math.max(best[i], run(gemm, product, operands));
     }
   }
   return best;
 }
 
 /** Best GFLOP/s of one GEMM over 3 runs of at least 0.2 s each. */
-async function gflops(
-  gemm: Gemm,
-  ta: boolean,
-  tb: boolean,
-  m: number,
-  n: number,
-  k: number,
-): Promise<number> {
-  return (await race([gemm], ta, tb, m, n, k))[0];
+async function gflops(gemm: Gemm, product: Product): Promise<number> {
+  return (await race([gemm], product))[0];
 }
 
 function openBlas(): { gemm: Gemm; setThreads: (n: number) => void } | undefined {
@@ -236,7 +218,7 @@ const results = [];
 for (const [name, ta, tb, m, n, k] of shapes) {
   const row: Record<string, number | undefined> = {};
   row.ts = m * n * k <= 1e8 && forcedIsa === undefined
-    ? await gflops(viaKernels(ts), ta, tb, m, n, k)
+    ? await gflops(viaKernels(ts), [ta, tb, m, n, k])
     : undefined;
   if (native) {
     for (const threads of [1, 2]) {
@@ -247,9 +229,9 @@ for (const [name, ta, tb, m, n, k] of shapes) {
       // since each library's threads, spinning on after its calls, would
       // hold the second core in the other's runs (our pool then counts its
       // workers late and falls back to one thread).
-      const speeds = threads === 1 ? await race(gemms, ta, tb, m, n, k) : [];
+      const speeds = threads === 1 ? await race(gemms, [ta, tb, m, n, k]) : [];
       if (threads > 1) {
-        for (const gemm of gemms) speeds.push((await race([gemm], ta, tb, m, n, k))[0]);
+        for (const gemm of gemms) speeds.push(await gflops(gemm, [ta, tb, m, n, k]));
       }
       const [ours, theirs] = speeds;
       row[`n${threads}`] = ours;
@@ -357,7 +339,7 @@ const epochFlops = train.count * 2 *
 if (blas && ours.has("64/2")) {
   loadNativeKernels(1);
   blas.setThreads(2);
-  const rate = await gflops(blas.gemm, false, false, 2048, 2048, 2048);
+  const rate = await gflops(blas.gemm, [false, false, 2048, 2048, 2048]);
   const floor = epochFlops / (rate * 1e9);
   console.log(
     `\nFloor of the batch-64 epoch: ${(epochFlops / 1e9).toFixed(1)} GFLOP at OpenBLAS's 2048^3 ` +
