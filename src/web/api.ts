@@ -32,6 +32,8 @@ function staticFile(pathname: string): Promise<Response> | undefined {
       if (!r.ok) throw new Error(`${served.file}: ${r.status} ${r.statusText}`);
       return new Uint8Array(await r.arrayBuffer());
     });
+    // A failed read is not kept: the next request tries again.
+    body.catch(() => staticBodies.delete(pathname));
     staticBodies.set(pathname, body);
   }
   return body.then((bytes) =>
