@@ -21,25 +21,40 @@ function drawing(): { width: number; height: number; channels: 4; data: Uint8Arr
   return { width, height, channels: 4, data };
 }
 
-for (const entry of ["../src/web/browser.ts", "../src/web/app.js"]) {
-  Deno.test(`web: ${entry.split("/").at(-1)} predicts on wasm as the server does`, async () => {
-    const { digitPredictor } = await import(entry) as typeof import("../src/web/browser.ts");
-    const net = new Network({ sizes: [784, 32, 10], seed: 5, backend: "ts" });
-    const predictor = digitPredictor(networkToBytes(net), "m");
-    equal(predictor.backend.split(" ")[0], "wasm");
-    equal(predictor.spec, net.spec);
-    const here = predictor.predict(drawing());
-    const response = await digitHandler(net)(
-      new Request("http://x/api/predict", {
-        method: "POST",
-        body: await encodePng(drawing()) as Uint8Array<ArrayBuffer>,
+const MODELS: [string, () => Network][] = [
+  ["an MLP", () => new Network({ sizes: [784, 32, 10], seed: 5, backend: "ts" })],
+  [
+    "a CNN",
+    () =>
+      Network.fromSpec("conv(4,5,pad=2) relu maxpool(2) conv(8,3) relu flatten dense(10)", {
+        inputShape: [28, 28, 1],
+        seed: 5,
+        backend: "ts",
       }),
-    );
-    const there = await response.json();
-    deepEqual(here.input, there.input, "the same preprocessing");
-    equal(here.label, there.label);
-    here.probabilities.forEach((p, k) => ok(Math.abs(p - there.probabilities[k]) < 1e-5));
-  });
+  ],
+];
+
+for (const entry of ["../src/web/browser.ts", "../src/web/app.js"]) {
+  for (const [what, model] of MODELS) {
+    Deno.test(`web: ${entry.split("/").at(-1)} runs ${what} on wasm as the server does`, async () => {
+      const { digitPredictor } = await import(entry) as typeof import("../src/web/browser.ts");
+      const net = model();
+      const predictor = digitPredictor(networkToBytes(net), "m");
+      equal(predictor.backend.split(" ")[0], "wasm");
+      equal(predictor.spec, net.spec);
+      const here = predictor.predict(drawing());
+      const response = await digitHandler(net)(
+        new Request("http://x/api/predict", {
+          method: "POST",
+          body: await encodePng(drawing()) as Uint8Array<ArrayBuffer>,
+        }),
+      );
+      const there = await response.json();
+      deepEqual(here.input, there.input, "the same preprocessing");
+      equal(here.label, there.label);
+      here.probabilities.forEach((p, k) => ok(Math.abs(p - there.probabilities[k]) < 1e-5));
+    });
+  }
 }
 
 Deno.test("web: the predictor refuses a model that does not take 28x28 digits", () => {
