@@ -4,8 +4,13 @@
 // each KC-deep slice, op(B) is packed into NR-wide micro-panels; for each
 // MC-tall row block, op(A) is packed into MR-tall micro-panels; the
 // micro-kernel then sweeps MR x NR tiles. Packing absorbs both transposes,
-// so one micro-kernel serves all four cases. Single-row and rank-1 products
-// (batch-1 training) skip all of this: see gemv.c.
+// so one micro-kernel serves all four cases. Operands already laid out for
+// the kernel skip it: a plain B whose rows do not alias in L1, and, for the
+// x86 kernels, a plain A (each tile row read from its own row of A: the
+// forward 64x128x784 products of a training epoch took 0.070-0.072 s on two
+// threads against 0.078-0.094 s packed, when every thread packed all of
+// A). Single-row and rank-1
+// products (batch-1 training) skip all of this: see gemv.c.
 //
 // Threads split the output into contiguous ranges of whole micro-tiles
 // (columns when there are enough, else rows). Every element of C is then
@@ -230,21 +235,31 @@ static void merge_edge(float *c, int32_t ldc, const float *tile, int32_t nr,
                        (beta == 0.0f ? 0.0f : beta * c[r * ldc + j]);
 }
 
-// Whether kc rows of a B panel, n floats apart, can be read in place: the
-// panel's 2*kc cache lines fall in 4096/gcd(4096, row bytes) of L1's 64
-// sets, and more than 8 lines per set would evict A and C (a 4 KiB stride
-// puts every row in one set: 1024^3 ran at 0.7x OpenBLAS in place).
-static int in_place_ok(int32_t n, int32_t kc) {
-  uint32_t a = 4096, b = (uint32_t)n * 4 % 4096;
+// How many of L1's 64 sets rows `stride` floats apart fall in:
+// 4096 / gcd(4096, row bytes), at most 64 (a 4 KiB stride puts every row in
+// one set).
+static uint32_t l1_sets(int32_t stride) {
+  uint32_t a = 4096, b = (uint32_t)stride * 4 % 4096;
   while (b) {
     const uint32_t t = a % b;
     a = b;
     b = t;
   }
-  uint32_t sets = 4096 / a;
-  if (sets > 64)
-    sets = 64;
-  return 2 * (uint32_t)kc <= 8 * sets;
+  return 4096 / a > 64 ? 64 : 4096 / a;
+}
+
+// Whether kc rows of a B panel, n floats apart, can be read in place: more
+// than 8 of the panel's 2*kc cache lines per set would evict A and C (1024^3
+// ran at 0.7x OpenBLAS in place).
+static int in_place_ok(int32_t n, int32_t kc) {
+  return 2 * (uint32_t)kc <= 8 * l1_sets(n);
+}
+
+// Whether MR rows of a plain A, lda floats apart, can be read in place by
+// the micro-kernel: each row is a stream of its own, and rows sharing a set
+// would evict each other and B, so such an A is packed.
+static int a_in_place_ok(int32_t lda, int32_t mr) {
+  return l1_sets(lda) >= (uint32_t)mr;
 }
 
 static void gemm_block(const gemm_job *g, int32_t worker, int32_t i0,
@@ -253,6 +268,7 @@ static void gemm_block(const gemm_job *g, int32_t worker, int32_t i0,
   const int32_t mr = uk->mr, nr = uk->nr, n = g->n;
   float *pa = buffer_a(worker), *pb = buffer_b(worker);
   _Alignas(64) float tile[MAX_MR * MAX_NR];
+  const int a_rows = !g->trans_a && uk->run_rows && a_in_place_ok(g->k, mr);
   for (int32_t jc = j0; jc < j1; jc += NC) {
     const int32_t nc = j1 - jc < NC ? j1 - jc : NC;
     // K is cut into equal slices of at most KC (784: 4 x 200, not 3 x 256
@@ -270,7 +286,12 @@ static void gemm_block(const gemm_job *g, int32_t worker, int32_t i0,
         pack_b(g, pc, kc, jc + direct, nc - direct, pb);
       for (int32_t ic = i0; ic < i1; ic += MC) {
         const int32_t mc = i1 - ic < MC ? i1 - ic : MC;
-        pack_a(g, ic, mc, pc, kc, pa);
+        // Whole MR-row panels of a plain A are read in place when the kernel
+        // can (no packing at all for A); a ragged last panel is packed.
+        const int32_t direct_a = a_rows ? mc - mc % mr : 0;
+        if (direct_a < mc)
+          pack_a(g, ic + direct_a, mc - direct_a, pc, kc,
+                 pa + (size_t)direct_a * kc);
         for (int32_t jr = 0; jr < nc; jr += nr) {
           const int32_t cols = nc - jr < nr ? nc - jr : nr;
           const float *bp = jr < direct
@@ -281,10 +302,17 @@ static void gemm_block(const gemm_job *g, int32_t worker, int32_t i0,
             const int32_t rows = mc - ir < mr ? mc - ir : mr;
             float *c = g->c + (size_t)(ic + ir) * n + jc + jr;
             const float *ap = pa + (size_t)ir * kc;
+            const float *arow = g->a + (size_t)(ic + ir) * g->k + pc;
             if (rows == mr && cols == nr) {
-              uk->run(kc, ap, bp, ldb, c, n, g->alpha, beta);
+              if (ir < direct_a)
+                uk->run_rows(kc, arow, g->k, bp, ldb, c, n, g->alpha, beta);
+              else
+                uk->run(kc, ap, bp, ldb, c, n, g->alpha, beta);
             } else {
-              uk->run(kc, ap, bp, ldb, tile, nr, g->alpha, 0.0f);
+              if (ir < direct_a)
+                uk->run_rows(kc, arow, g->k, bp, ldb, tile, nr, g->alpha, 0.0f);
+              else
+                uk->run(kc, ap, bp, ldb, tile, nr, g->alpha, 0.0f);
               merge_edge(c, n, tile, nr, rows, cols, beta);
             }
           }

@@ -23,9 +23,11 @@ TARGET static inline void store_row(float *c, __m256 lo, __m256 hi,
   _mm256_storeu_ps(c + 8, hi);
 }
 
-TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
-                           int32_t ldb, float *c, int32_t ldc, float alpha,
-                           float beta) {
+// Element (r, p) of the A tile is a[r * rs + p * ps]: packed (rs 1, ps 6) or
+// read in place (rs lda, ps 1); the compiler builds one loop for each.
+TARGET static inline __attribute__((always_inline)) void
+tile(int32_t kc, const float *a, int32_t rs, int32_t ps, const float *bp,
+     int32_t ldb, float *c, int32_t ldc, float alpha, float beta) {
   __m256 c0l = _mm256_setzero_ps(), c0h = _mm256_setzero_ps();
   __m256 c1l = _mm256_setzero_ps(), c1h = _mm256_setzero_ps();
   __m256 c2l = _mm256_setzero_ps(), c2h = _mm256_setzero_ps();
@@ -40,14 +42,14 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
   for (int32_t p = 0; p < kc; p++) {
     const __m256 bl = _mm256_loadu_ps(bp);
     const __m256 bh = _mm256_loadu_ps(bp + 8);
-    __m256 a;
+    const float *ap = a + (size_t)p * ps;
+    __m256 v;
 #define ROW(r)                                                                 \
-  a = _mm256_broadcast_ss(ap + r);                                             \
-  c##r##l = _mm256_fmadd_ps(a, bl, c##r##l);                                   \
-  c##r##h = _mm256_fmadd_ps(a, bh, c##r##h);
+  v = _mm256_broadcast_ss(ap + (size_t)(r) * rs);                              \
+  c##r##l = _mm256_fmadd_ps(v, bl, c##r##l);                                   \
+  c##r##h = _mm256_fmadd_ps(v, bh, c##r##h);
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
 #undef ROW
-    ap += 6;
     bp += ldb;
   }
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
@@ -59,5 +61,7 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
   store_row(c + 5 * ldc, c5l, c5h, va, vb, beta);
 }
 
-const mnd_ukernel mnd_ukernel_avx2 = {ukernel, 6, 16, MND_ISA_AVX2};
+MND_TILE_ENTRY_POINTS(TARGET, 6)
+
+const mnd_ukernel mnd_ukernel_avx2 = {ukernel, 6, 16, MND_ISA_AVX2, ukernel_rows};
 #endif

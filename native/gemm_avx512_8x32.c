@@ -30,9 +30,12 @@ TARGET static inline void store_row(float *c, __m512 lo, __m512 hi,
   _mm512_storeu_ps(c + 16, hi);
 }
 
-TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
-                           int32_t ldb, float *c, int32_t ldc, float alpha,
-                           float beta) {
+// Element (r, p) of the A tile is a[r * rs + p * ps]: packed (rs 1, ps 8) or
+// read in place (rs lda, ps 1); each caller passes constants or a fixed
+// stride, and the compiler builds one loop for each.
+TARGET static inline __attribute__((always_inline)) void
+tile(int32_t kc, const float *a, int32_t rs, int32_t ps, const float *bp,
+     int32_t ldb, float *c, int32_t ldc, float alpha, float beta) {
   __m512 c0l = _mm512_setzero_ps(), c0h = _mm512_setzero_ps();
   __m512 c1l = _mm512_setzero_ps(), c1h = _mm512_setzero_ps();
   __m512 c2l = _mm512_setzero_ps(), c2h = _mm512_setzero_ps();
@@ -44,14 +47,14 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
   for (int32_t p = 0; p < kc; p++) {
     const __m512 bl = _mm512_loadu_ps(bp);
     const __m512 bh = _mm512_loadu_ps(bp + 16);
-    __m512 a;
+    const float *ap = a + (size_t)p * ps;
+    __m512 v;
 #define ROW(r)                                                                 \
-  a = _mm512_set1_ps(ap[r]);                                                   \
-  c##r##l = _mm512_fmadd_ps(a, bl, c##r##l);                                   \
-  c##r##h = _mm512_fmadd_ps(a, bh, c##r##h);
+  v = _mm512_set1_ps(ap[(size_t)(r) * rs]);                                    \
+  c##r##l = _mm512_fmadd_ps(v, bl, c##r##l);                                   \
+  c##r##h = _mm512_fmadd_ps(v, bh, c##r##h);
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
 #undef ROW
-    ap += 8;
     bp += ldb;
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -65,5 +68,8 @@ TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,
   store_row(c + 7 * ldc, c7l, c7h, va, vb, beta);
 }
 
-const mnd_ukernel mnd_ukernel_avx512 = {ukernel, 8, 32, MND_ISA_AVX512};
+MND_TILE_ENTRY_POINTS(TARGET, 8)
+
+const mnd_ukernel mnd_ukernel_avx512 = {ukernel, 8, 32, MND_ISA_AVX512,
+                                      ukernel_rows};
 #endif

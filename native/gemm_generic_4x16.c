@@ -28,4 +28,4 @@ static void ukernel(int32_t kc, const float *ap, const float *bp,
   }
 }
 
-const mnd_ukernel mnd_ukernel_generic = {ukernel, 4, 16, MND_ISA_GENERIC};
+const mnd_ukernel mnd_ukernel_generic = {ukernel, 4, 16, MND_ISA_GENERIC, 0};

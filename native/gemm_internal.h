@@ -13,10 +13,32 @@ typedef void (*mnd_ukernel_fn)(int32_t kc, const float *ap, const float *bp,
                                int32_t ldb, float *c, int32_t ldc,
                                float alpha, float beta);
 
+// The same tile with A read in place: row r of the tile is a + r * lda, kc
+// contiguous floats (a row-major op(A) whose rows do not alias in L1).
+typedef void (*mnd_ukernel_rows_fn)(int32_t kc, const float *a, int32_t lda,
+                                    const float *bp, int32_t ldb, float *c,
+                                    int32_t ldc, float alpha, float beta);
+
+// A kernel file defines `tile(kc, a, rs, ps, bp, ldb, c, ldc, alpha, beta)`,
+// whose A element (r, p) is a[r * rs + p * ps], and gets both entry points
+// from it: packed (rs 1, ps MR) and in place (rs lda, ps 1).
+#define MND_TILE_ENTRY_POINTS(TARGET, MR)                                      \
+  TARGET static void ukernel(int32_t kc, const float *ap, const float *bp,     \
+                             int32_t ldb, float *c, int32_t ldc, float alpha,  \
+                             float beta) {                                     \
+    tile(kc, ap, 1, MR, bp, ldb, c, ldc, alpha, beta);                         \
+  }                                                                            \
+  TARGET static void ukernel_rows(int32_t kc, const float *a, int32_t lda,     \
+                                  const float *bp, int32_t ldb, float *c,      \
+                                  int32_t ldc, float alpha, float beta) {      \
+    tile(kc, a, lda, 1, bp, ldb, c, ldc, alpha, beta);                         \
+  }
+
 typedef struct {
   mnd_ukernel_fn run;
   int32_t mr, nr;
-  int32_t isa; // MND_ISA_*
+  int32_t isa;                 // MND_ISA_*
+  mnd_ukernel_rows_fn run_rows; // NULL: A is always packed
 } mnd_ukernel;
 
 extern const mnd_ukernel mnd_ukernel_generic;

@@ -57,5 +57,5 @@ static void ukernel(int32_t kc, const float *ap, const float *bp,
   store_row(c + 7 * ldc, c70, c71, c72, alpha, beta);
 }
 
-const mnd_ukernel mnd_ukernel_neon = {ukernel, 8, 12, MND_ISA_NEON};
+const mnd_ukernel mnd_ukernel_neon = {ukernel, 8, 12, MND_ISA_NEON, 0};
 #endif

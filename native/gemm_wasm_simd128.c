@@ -41,5 +41,5 @@ static void ukernel(int32_t kc, const float *ap, const float *bp,
   }
 }
 
-const mnd_ukernel mnd_ukernel_wasm = {ukernel, WASM_MR, 8, MND_ISA_GENERIC};
+const mnd_ukernel mnd_ukernel_wasm = {ukernel, WASM_MR, 8, MND_ISA_GENERIC, 0};
 #endif

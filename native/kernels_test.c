@@ -89,6 +89,9 @@ static void test_gemm(void) {
       test_gemm_shape(128, 784, 64, 1, 0, 1, 0, names[s]);
       test_gemm_shape(64, 784, 128, 0, 0, 1, 0, names[s]);
       test_gemm_shape(300, 300, 300, 0, 0, 1, 1, names[s]);
+      // A rows 4 KiB apart (packed, not read in place), NN and NT.
+      test_gemm_shape(13, 40, 1024, 0, 0, 1, 0.5f, names[s]);
+      test_gemm_shape(13, 40, 1024, 0, 1, 1, 0, names[s]);
       // Wider than one NC column block (2016), with a partial last tile.
       test_gemm_shape(9, 2100, 20, 0, 0, 1, 0.5f, names[s]);
       test_gemm_shape(9, 2100, 20, 1, 1, 1, 0, names[s]);
