@@ -1,6 +1,8 @@
 // Terminal plumbing shared by the CLI commands: where text goes, usage
 // errors (exit 2, no stack trace), and option parsing helpers.
 
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
 /** Where a command writes; tests substitute buffers. */
 export interface Io {
   /** Writes to standard output. */
@@ -96,4 +98,47 @@ export async function runCommand(
     io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** Every command's `--help`. */
+const HELP = { help: { type: "boolean", default: false } } as const;
+
+/** What `parseArgs` gives for a command's options (and `--help`). */
+export type ParsedFlags<T extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{
+    args: string[];
+    options: T & typeof HELP;
+    strict: true;
+    allowPositionals: false;
+    tokens: true;
+  }>
+>;
+
+/**
+ * Runs a command whose arguments are `--flags` only: parses them strictly
+ * (an unknown flag or a positional is a usage error), answers `--help` with
+ * the usage, and maps errors to messages and exit codes as
+ * {@link runCommand} does.
+ */
+export function runWithFlags<const T extends ParseArgsOptionsConfig>(
+  io: Io,
+  usage: string,
+  args: string[],
+  options: T,
+  body: (parsed: ParsedFlags<T>) => Promise<number>,
+): Promise<number> {
+  return runCommand(io, usage, () => {
+    const parsed = parseArgs({
+      args,
+      options: { ...options, ...HELP },
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+    });
+    if ((parsed.values as { help?: boolean }).help) {
+      io.out(usage);
+      return Promise.resolve(0);
+    }
+    return body(parsed as unknown as ParsedFlags<T>);
+  });
 }

@@ -6,16 +6,16 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { readDigitCsv } from "../data/csv.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
+import { BACKEND_CHOICES } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
 import { loadTestData } from "./_data.ts";
 import { checkOutputPath } from "./_output.ts";
+import { computeFlags } from "./_model_flags.ts";
 import { renderReport, reportTestSet } from "../view/report.ts";
 import { writeFileAtomic } from "../_atomic.ts";
-import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
+import { type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 
 const USAGE = `Usage: deno task evaluate --model FILE [options]
 
@@ -57,32 +57,17 @@ export function formatConfusion(confusion: number[][]): string {
  * @returns The exit code: 0 success, 1 failure, 2 usage error.
  */
 export function evaluate(args: string[], io: Io): Promise<number> {
-  return runCommand(io, USAGE, async () => {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string" },
-        data: { type: "string" },
-        csv: { type: "string" },
-        report: { type: "string" },
-        backend: { type: "string", default: "auto" },
-        threads: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+  return runWithFlags(io, USAGE, args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    csv: { type: "string" },
+    report: { type: "string" },
+    backend: { type: "string", default: "auto" },
+    threads: { type: "string" },
+  }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
     if (values.report !== undefined) await checkOutputPath("report", values.report);
-    const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
-    const threads = values.threads === undefined
-      ? undefined
-      : intOption("threads", values.threads, false, 256);
-    const network = await loadNetwork(values.model, { backend, threads });
+    const network = await loadNetwork(values.model, computeFlags(values));
     let data: Dataset;
     let source: string;
     if (values.csv) {

@@ -5,10 +5,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { loadNetwork } from "../model/model_file.ts";
 import { ONNX_OPSET, saveOnnx } from "../export/onnx.ts";
-import { type Io, processIo, runCommand, UsageError } from "./_io.ts";
+import { type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 import { checkOutputPath } from "./_output.ts";
 
 const USAGE = `Usage: deno task export --model FILE --onnx OUT
@@ -31,21 +30,10 @@ Options:
  * @returns The exit code: 0 success, 1 failure, 2 usage error.
  */
 export function exportModel(args: string[], io: Io): Promise<number> {
-  return runCommand(io, USAGE, async () => {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string" },
-        onnx: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+  return runWithFlags(io, USAGE, args, {
+    model: { type: "string" },
+    onnx: { type: "string" },
+  }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
     if (values.onnx === undefined) throw new UsageError("--onnx OUT is required");
     await checkOutputPath("onnx", values.onnx, [values.model]);

@@ -7,11 +7,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { readDigitCsv } from "../data/csv.ts";
 import { readDataFile } from "../data/_read.ts";
 import { mnistStyle } from "../data/preprocessing.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
+import { BACKEND_CHOICES } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
 import type { Network } from "../model/network.ts";
 import { Random } from "../random.ts";
@@ -19,8 +18,9 @@ import { writeFileAtomic } from "../_atomic.ts";
 import { drawGrid, type GridCell, gridText } from "../view/grid.ts";
 import { decodePgm, decodePng, encodePng, type RasterImage } from "../view/png.ts";
 import { loadTestData } from "./_data.ts";
-import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
+import { intOption, type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 import { checkOutputPath } from "./_output.ts";
+import { computeFlags } from "./_model_flags.ts";
 
 const USAGE = `Usage: deno task predict --model FILE [options]
 
@@ -67,31 +67,20 @@ function topClasses(network: Network, pixels: Uint8Array): string {
  * @returns The exit code: 0 success, 1 failure, 2 usage error.
  */
 export function predict(args: string[], io: Io): Promise<number> {
-  return runCommand(io, USAGE, async () => {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string" },
-        grid: { type: "string" },
-        "grid-size": { type: "string", default: "5" },
-        "only-mistakes": { type: "boolean", default: false },
-        seed: { type: "string", default: "1" },
-        data: { type: "string" },
-        image: { type: "string", multiple: true },
-        csv: { type: "string" },
-        submission: { type: "string" },
-        backend: { type: "string", default: "auto" },
-        help: { type: "boolean", default: false },
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+  return runWithFlags(io, USAGE, args, {
+    model: { type: "string" },
+    grid: { type: "string" },
+    "grid-size": { type: "string", default: "5" },
+    "only-mistakes": { type: "boolean", default: false },
+    seed: { type: "string", default: "1" },
+    data: { type: "string" },
+    image: { type: "string", multiple: true },
+    csv: { type: "string" },
+    submission: { type: "string" },
+    backend: { type: "string", default: "auto" },
+  }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
-    const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
+    const { backend } = computeFlags(values);
     const side = intOption("grid-size", values["grid-size"], false, 20);
     const seed = intOption("seed", values.seed, true, 0xffffffff);
     if ((values.csv === undefined) !== (values.submission === undefined)) {

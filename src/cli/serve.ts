@@ -5,10 +5,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { loadNetwork } from "../model/model_file.ts";
 import { digitHandler } from "../web/api.ts";
-import { intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
+import { intOption, type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 
 const USAGE = `Usage: deno task serve --model FILE [--port N] [--host ADDRESS]
 
@@ -38,22 +37,11 @@ Options:
  * @returns The exit code: 0 after a stop, 1 failure, 2 usage error.
  */
 export function serve(args: string[], io: Io, signal?: AbortSignal): Promise<number> {
-  return runCommand(io, USAGE, async () => {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string" },
-        port: { type: "string", default: "8000" },
-        host: { type: "string", default: "127.0.0.1" },
-        help: { type: "boolean", default: false },
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+  return runWithFlags(io, USAGE, args, {
+    model: { type: "string" },
+    port: { type: "string", default: "8000" },
+    host: { type: "string", default: "127.0.0.1" },
+  }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
     const port = intOption("port", values.port, true, 65535);
     const network = await loadNetwork(values.model);

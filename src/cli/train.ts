@@ -5,10 +5,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { subset } from "../data/dataset.ts";
 import { AUGMENT_NAMES } from "../data/augment.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
+import { BACKEND_CHOICES } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";
 import { saveNetwork } from "../model/model_file.ts";
 import { ACTIVATION_NAMES, type Network } from "../model/network.ts";
@@ -19,12 +18,12 @@ import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { renderReport, reportTestSet } from "../view/report.ts";
 import { writeFileAtomic } from "../_atomic.ts";
 import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
-import { choiceOption, intOption, type Io, processIo, runCommand, UsageError } from "./_io.ts";
+import { choiceOption, intOption, type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
 import { checkNotAnInput, checkOutputPath } from "./_output.ts";
 import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 import { loadTrainingData, type TrainingData } from "./_data.ts";
-import { buildNetwork } from "./_model_flags.ts";
+import { buildNetwork, computeFlags } from "./_model_flags.ts";
 
 const USAGE = `Usage: deno task train [options]
 
@@ -70,9 +69,6 @@ Options:
   --help              show this help
 `;
 
-/** Largest --threads (the native pool's MND_MAX_THREADS). */
-const MAX_THREADS = 256;
-
 const pct = (x: number | undefined): string => x === undefined ? "-" : `${(x * 100).toFixed(2)}%`;
 
 /**
@@ -83,43 +79,28 @@ const pct = (x: number | undefined): string => x === undefined ? "-" : `${(x * 1
  * @returns The exit code: 0 success, 1 failure, 2 usage error.
  */
 export function train(args: string[], io: Io): Promise<number> {
-  return runCommand(io, USAGE, async () => {
-    const { values, tokens } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      tokens: true,
-      options: {
-        preset: { type: "string" },
-        layers: { type: "string" },
-        sizes: { type: "string" },
-        activation: { type: "string" },
-        init: { type: "string" },
-        epochs: { type: "string" },
-        standardize: { type: "boolean" },
-        out: { type: "string", default: "mnist.safetensors" },
-        backend: { type: "string", default: "auto" },
-        threads: { type: "string" },
-        checkpoint: { type: "string" },
-        report: { type: "string" },
-        resume: { type: "string" },
-        quiet: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-        ...Object.fromEntries(
-          RUN_FLAGS.map((f) => [f, { type: f === "test-every-epoch" ? "boolean" : "string" }]),
-        ) as Record<(typeof RUN_FLAGS)[number], { type: "string" }>,
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+  return runWithFlags(io, USAGE, args, {
+    preset: { type: "string" },
+    layers: { type: "string" },
+    sizes: { type: "string" },
+    activation: { type: "string" },
+    init: { type: "string" },
+    epochs: { type: "string" },
+    standardize: { type: "boolean" },
+    out: { type: "string", default: "mnist.safetensors" },
+    backend: { type: "string", default: "auto" },
+    threads: { type: "string" },
+    checkpoint: { type: "string" },
+    report: { type: "string" },
+    resume: { type: "string" },
+    quiet: { type: "boolean", default: false },
+    ...Object.fromEntries(
+      RUN_FLAGS.map((f) => [f, { type: f === "test-every-epoch" ? "boolean" : "string" }]),
+    ) as Record<(typeof RUN_FLAGS)[number], { type: "string" }>,
+  }, async ({ values, tokens }) => {
     const preset = choiceOption("preset", values.preset ?? "mlp", PRESET_NAMES);
     const given = new Set(tokens.flatMap((t) => t.kind === "option" ? [t.name] : []));
-    const backend = choiceOption<BackendChoice>("backend", values.backend, BACKEND_CHOICES);
-    const threads = values.threads === undefined
-      ? undefined
-      : intOption("threads", values.threads, false, MAX_THREADS);
+    const { backend, threads } = computeFlags(values);
     const say = values.quiet ? () => {} : io.out;
     await checkOutputPath("out", values.out);
     if (values.checkpoint !== undefined) {
