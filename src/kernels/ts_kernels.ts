@@ -35,6 +35,19 @@ const DERIVATIVES: readonly ((y: number) => number)[] = [
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
+/** The gather's 32-bit view of the last dataset it read (one per dataset, not per batch). */
+let lastWords: { pixels?: Uint8Array; words?: Uint32Array } = {};
+
+function wordView(pixels: Uint8Array): Uint32Array | undefined {
+  if (lastWords.pixels !== pixels) {
+    const words = LITTLE_ENDIAN && pixels.byteOffset % 4 === 0
+      ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2)
+      : undefined;
+    lastWords = { pixels, words };
+  }
+  return lastWords.words;
+}
+
 /** The gather's byte -> float table, kept for the last (scale, shift). */
 let lastTable = { scale: NaN, shift: NaN, values: new Float32Array(256) };
 
@@ -166,9 +179,7 @@ export const TS_KERNELS: Kernels = {
     const table = byteTable(scale, shift);
     // Four pixels per 32-bit load when the rows allow it (whole words, and
     // a little-endian platform, where the first pixel is the low byte).
-    const words = LITTLE_ENDIAN && pixels.byteOffset % 4 === 0 && features % 4 === 0
-      ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2)
-      : undefined;
+    const words = features % 4 === 0 ? wordView(pixels) : undefined;
     for (let i = 0; i < count; i++) {
       const s = indices[i], src = s * features, dst = i * features;
       if (words) {
