@@ -135,7 +135,7 @@ export function digitHandler(network: Network): (request: Request) => Promise<Re
         const file = staticFile(pathname);
         if (file) return await file;
         if (pathname === "/model.safetensors") {
-          model ??= Uint8Array.from(networkToBytes(network));
+          model ??= networkToBytes(network) as Uint8Array<ArrayBuffer>;
           return new Response(model, {
             headers: { "content-type": "application/octet-stream", "cache-control": "no-cache" },
           });
