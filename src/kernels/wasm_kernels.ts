@@ -62,24 +62,32 @@ export function loadWasmKernels(): WasmLoadResult {
     Object.entries(SYMBOLS).map(([name, def]) => {
       const fn = wasm[name];
       const params = def.parameters as readonly string[];
+      // Reused by every call (wasm calls are synchronous and never re-enter).
+      const raw: number[] = new Array(params.length).fill(0);
       return [name, (...args: unknown[]): number => {
-        const copies: [ArrayBufferView, number][] = [];
-        const raw = args.map((a, i) => {
-          if (params[i] !== "buffer") return typeof a === "boolean" ? +a : a as number;
-          if (a === null) return 0;
-          const view = a as ArrayBufferView;
-          if (view.buffer === memory.buffer) return view.byteOffset;
-          const at = alloc(view.byteLength);
-          new Uint8Array(memory.buffer, at, view.byteLength).set(
-            new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
-          );
-          copies.push([view, at]);
-          return at;
-        });
+        let copies: [ArrayBufferView, number][] | undefined;
+        for (let i = 0; i < params.length; i++) {
+          const a = args[i];
+          if (params[i] !== "buffer") {
+            raw[i] = typeof a === "boolean" ? +a : a as number;
+          } else if (a === null) {
+            raw[i] = 0;
+          } else if ((a as ArrayBufferView).buffer === memory.buffer) {
+            raw[i] = (a as ArrayBufferView).byteOffset;
+          } else {
+            // An array outside the module's memory is copied in and back.
+            const view = a as ArrayBufferView, at = alloc(view.byteLength);
+            new Uint8Array(memory.buffer, at, view.byteLength).set(
+              new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+            );
+            (copies ??= []).push([view, at]);
+            raw[i] = at;
+          }
+        }
         try {
           return fn(...raw);
         } finally {
-          for (const [view, at] of copies) {
+          for (const [view, at] of copies ?? []) {
             new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(
               new Uint8Array(memory.buffer, at, view.byteLength),
             );
