@@ -45,6 +45,7 @@ export const referenceKernels: Kernels = {
   allocate(length): Float32Array {
     return new Float32Array(length);
   },
+  free(): void {},
   gemm(transA, transB, m, n, k, alpha, a, b, beta, c): void {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {

@@ -145,6 +145,16 @@ export class Batcher {
     this.#position = data.count;
   }
 
+  /** Gives {@link input} back to the backend (the batcher is not used afterwards). */
+  dispose(): void {
+    this.#kernels.free(this.input);
+  }
+
+  /** Same as {@link dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Batches per epoch. */
   get batchesPerEpoch(): number {
     return Math.ceil(this.#data.count / this.batchSize);

@@ -21,6 +21,7 @@ import type { KernelCheck, KernelOp as Op, Kernels } from "./kernels.ts";
 /** For each operation, a function that throws on bad arguments. */
 const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
   allocate: (length) => checkDim("allocate", "length", length),
+  free: (array) => checkLength("free", "array", array, 0),
   gemm: (_ta, _tb, m, n, k, _alpha, a, b, _beta, c) => checkGemm(m, n, k, a, b, c),
   biasActivationForward: checkBiasActivation,
   activationForward(y, x, n, act): void {

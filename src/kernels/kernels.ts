@@ -77,6 +77,16 @@ export interface Kernels {
   allocate(length: number): Float32Array;
 
   /**
+   * Gives an array from {@link allocate} back to the backend. The wasm
+   * backend reuses its memory (a fixed heap the garbage collector cannot
+   * see); native and TS arrays are ordinary garbage-collected memory, so
+   * there it does nothing. Freeing an array twice, or one that `allocate`
+   * did not return (a subarray, a plain array), does nothing; the array
+   * must not be used afterwards.
+   */
+  free(array: Float32Array): void;
+
+  /**
    * General matrix multiply: `C = alpha * op(A) * op(B) + beta * C`, where
    * `op(X)` is `X` or its transpose. `op(A)` is (m,k), `op(B)` is (k,n),
    * `C` is (m,n); all row-major and contiguous. With `beta == 0`, `C` is

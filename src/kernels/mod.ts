@@ -37,4 +37,9 @@ export {
 } from "./select.ts";
 export { createTsKernels } from "./ts_kernels.ts";
 export { loadNativeKernels, type NativeLoadResult } from "./native_kernels.ts";
-export { loadWasmKernels, type WasmLoadResult } from "./wasm_kernels.ts";
+export {
+  loadWasmKernels,
+  type WasmHeapUsage,
+  wasmHeapUsage,
+  type WasmLoadResult,
+} from "./wasm_kernels.ts";

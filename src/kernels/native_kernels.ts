@@ -72,6 +72,8 @@ export function nativeOps(lib: NativeSymbols): Kernels {
       const misalignment = lib.mnd_misalignment(buffer);
       return new Float32Array(buffer, misalignment === 0 ? 0 : 64 - misalignment, length);
     },
+    // An ArrayBuffer of the JS heap: the garbage collector frees it.
+    free: () => {},
     gemm: (ta, tb, m, n, k, alpha, a, b, beta, c) =>
       lib.mnd_gemm(+ta, +tb, m, n, k, alpha, a, b, beta, c),
     biasActivationForward: lib.mnd_bias_act_forward,

@@ -66,6 +66,8 @@ export const TS_KERNELS: Kernels = {
   description: "ts (portable TypeScript, 1 thread)",
   // Alignment is invisible to TS code: a plain array.
   allocate: (length) => new Float32Array(length),
+  // Garbage-collected: nothing to give back.
+  free: () => {},
   gemm: gemmTs,
   biasActivationForward(x, bias, rows, cols, activation): void {
     const f = ACTIVATIONS[activation];

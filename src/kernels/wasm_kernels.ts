@@ -6,6 +6,13 @@
  * detach): arrays from `allocate` live in it and are passed by address; any
  * other array is copied in and back around the call. One thread.
  *
+ * That heap is invisible to the garbage collector, so its arrays come back
+ * explicitly: `free` (which `Network.dispose` and the layers, optimizers and
+ * batchers call) returns a block to the module's allocator, which reuses
+ * it; a `FinalizationRegistry` frees the blocks of arrays that were dropped
+ * without it, when the collector finds them. `wasmHeapUsage` reports what is
+ * in use.
+ *
  * @module
  */
 
@@ -30,6 +37,82 @@ type Exports = Record<string, (...args: number[]) => number> & { memory: WebAsse
 const wasm = wasmModule as unknown as Exports;
 (wasm._initialize as unknown as (() => void) | undefined)?.();
 
+/** Bytes of the module's memory (fixed: growing would detach every view). */
+const HEAP_BYTES = wasm.memory.buffer.byteLength;
+const MIB = 1024 * 1024;
+
+/** What the heap holds: the live blocks by address, their bytes, and their owners. */
+const heap = { bytes: 0, blocks: new Map<number, number>(), networks: 0 };
+/** The address of each live array from `allocate` (a freed or foreign array has none). */
+const addresses = new WeakMap<Float32Array, number>();
+
+function release(at: number): void {
+  const bytes = heap.blocks.get(at);
+  if (bytes === undefined) return;
+  heap.blocks.delete(at);
+  heap.bytes -= bytes;
+  wasm.mnd_wasm_free(at);
+}
+
+/** Frees the block of an array from `allocate` that was dropped without `free`. */
+const finalizer = new FinalizationRegistry<number>(release);
+
+/** What the WebAssembly backend's heap holds (see {@link wasmHeapUsage}). */
+export interface WasmHeapUsage {
+  /** Bytes in live arrays from `allocate`. */
+  bytes: number;
+  /** Number of those arrays. */
+  arrays: number;
+  /** Networks on this backend that were created and not yet disposed. */
+  networks: number;
+  /** Size of the module's memory in bytes (fixed). */
+  capacity: number;
+}
+
+/**
+ * What the WebAssembly backend's heap holds now, in this thread (each
+ * Worker has its own module and heap).
+ *
+ * @returns Bytes and arrays in use, live networks, and the heap's size.
+ * @example A network's arrays come back when it is disposed
+ * ```ts
+ * import { wasmHeapUsage } from "jsr:@x/mnist-dnn/kernels";
+ * import { Network } from "jsr:@x/mnist-dnn";
+ * const before = wasmHeapUsage().bytes;
+ * const net = new Network({ sizes: [784, 32, 10], backend: "wasm" });
+ * net.predict(new Uint8Array(784));
+ * net.dispose();
+ * console.log(wasmHeapUsage().bytes === before); // true
+ * ```
+ */
+export function wasmHeapUsage(): WasmHeapUsage {
+  return {
+    bytes: heap.bytes,
+    arrays: heap.blocks.size,
+    networks: heap.networks,
+    capacity: HEAP_BYTES,
+  };
+}
+
+/**
+ * Counts a network as holding wasm memory (`+1` when created, `-1` when
+ * disposed or collected), for {@link wasmHeapUsage} and the out-of-memory
+ * message.
+ */
+export function countWasmNetwork(delta: 1 | -1): void {
+  heap.networks += delta;
+}
+
+function outOfMemory(bytes: number): RangeError {
+  const used = (heap.bytes / MIB).toFixed(1);
+  return new RangeError(
+    `The WebAssembly backend is out of memory for ${bytes} bytes: ${used} MiB of its ` +
+      `${HEAP_BYTES / MIB} MiB are in use by ${heap.blocks.size} arrays of ${heap.networks} ` +
+      "live network(s) and their optimizers and batchers; call dispose() on the networks you " +
+      "no longer use (or declare them with `using`), or use a smaller batch or network",
+  );
+}
+
 /**
  * The WebAssembly kernels. All of a thread's wasm kernels share the module's
  * one memory (256 MiB); each Worker has its own.
@@ -52,9 +135,7 @@ export function loadWasmKernels(): WasmLoadResult {
   const memory = wasm.memory;
   const alloc = (bytes: number): number => {
     const at = wasm.mnd_wasm_alloc(bytes);
-    if (at === 0) {
-      throw new RangeError(`The WebAssembly backend is out of memory (256 MiB) for ${bytes} bytes`);
-    }
+    if (at === 0) throw outOfMemory(bytes);
     return at;
   };
   // Each symbol as the FFI would call it: typed arrays for "buffer".
@@ -105,7 +186,20 @@ export function loadWasmKernels(): WasmLoadResult {
       description: "wasm (SIMD128, 1 thread)",
       threads: 1,
       allocate(length: number): Float32Array {
-        return new Float32Array(memory.buffer, alloc(length * 4), length).fill(0);
+        const bytes = length * 4, at = alloc(bytes);
+        const array = new Float32Array(memory.buffer, at, length).fill(0);
+        heap.blocks.set(at, bytes);
+        heap.bytes += bytes;
+        addresses.set(array, at);
+        finalizer.register(array, at, array);
+        return array;
+      },
+      free(array: Float32Array): void {
+        const at = addresses.get(array);
+        if (at === undefined) return;
+        addresses.delete(array);
+        finalizer.unregister(array);
+        release(at);
       },
       // The dataset stays in JS: gathering there writes straight into the batch buffer.
       gatherBatch: TS_KERNELS.gatherBatch,

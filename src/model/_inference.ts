@@ -56,27 +56,32 @@ function forEachChunk(
   const indices = new Int32Array(chunk);
   const chunkLabels = new Int32Array(chunk);
   const [scale, shift] = affineOf(network.preprocessing);
-  for (let start = 0; start < count; start += chunk) {
-    const rows = Math.min(chunk, count - start);
-    let x: Float32Array;
-    if (bytes) {
-      for (let i = 0; i < rows; i++) indices[i] = start + i;
-      kernels.gatherBatch(
-        floats!,
-        labels ? chunkLabels : null,
-        bytes,
-        labels ?? null,
-        indices,
-        rows,
-        width,
-        scale,
-        shift,
-      );
-      x = floats!;
-    } else {
-      x = (input as Float32Array).subarray(start * width, (start + rows) * width);
+  try {
+    for (let start = 0; start < count; start += chunk) {
+      const rows = Math.min(chunk, count - start);
+      let x: Float32Array;
+      if (bytes) {
+        for (let i = 0; i < rows; i++) indices[i] = start + i;
+        kernels.gatherBatch(
+          floats!,
+          labels ? chunkLabels : null,
+          bytes,
+          labels ?? null,
+          indices,
+          rows,
+          width,
+          scale,
+          shift,
+        );
+        x = floats!;
+      } else {
+        x = (input as Float32Array).subarray(start * width, (start + rows) * width);
+      }
+      visit(network.forward(x, rows), start, rows, chunkLabels);
     }
-    visit(network.forward(x, rows), start, rows, chunkLabels);
+  } finally {
+    // The wasm heap is not garbage-collected: give the chunk buffer back.
+    if (floats) kernels.free(floats);
   }
 }
 

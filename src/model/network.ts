@@ -10,6 +10,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/batcher.ts";
 import { ACTIVATION_CODES, type Kernels } from "../kernels/kernels.ts";
 import { selectKernels } from "../kernels/select.ts";
+import { countWasmNetwork } from "../kernels/wasm_kernels.ts";
 import { mlpWorkSize } from "../kernels/_mlp_samples.ts";
 import { Random } from "../random.ts";
 import { INIT_NAMES } from "./initializers.ts";
@@ -24,6 +25,13 @@ import { type NetworkSummary, summarize } from "./_summary.ts";
 
 export type { Evaluation } from "./_inference.ts";
 export { ACTIVATION_NAMES, MNIST_SHAPE, type NetworkOptions } from "./_architecture.ts";
+
+/**
+ * Counts wasm networks that were dropped without `dispose()` out of the
+ * heap's tally when the collector finds them (their arrays have finalizers
+ * of their own).
+ */
+const forgotten = new FinalizationRegistry<void>(() => countWasmNetwork(-1));
 
 /** Most trainable parameters a network may have (2^28: 1 GiB of float32 per arena). */
 export const MAX_PARAMETERS = 2 ** 28;
@@ -79,6 +87,7 @@ export class Network {
   #sample: Float32Array = new Float32Array(0);
   readonly #sampleLabel = new Int32Array(1);
   readonly #stats = new Float64Array(2);
+  #disposed = false;
 
   /**
    * Creates a network with freshly initialized weights.
@@ -122,6 +131,10 @@ export class Network {
     this.params = this.kernels.allocate(params);
     this.grads = this.kernels.allocate(params);
     this.state = this.kernels.allocate(state);
+    if (this.kernels.name === "wasm") {
+      countWasmNetwork(1);
+      forgotten.register(this, undefined, this);
+    }
     const random = new Random(seed);
     let p = 0, s = 0;
     for (const layer of this.layers) {
@@ -155,6 +168,58 @@ export class Network {
     return new Network({ ...options, layers: spec });
   }
 
+  /**
+   * Gives the memory of the network (arenas, layer work buffers) back to
+   * its backend: on wasm the module's heap, which the garbage collector
+   * cannot see, is reused by the next network. Any later call on the
+   * network throws. Calling it again does nothing. `using net = ...`
+   * disposes at the end of the block.
+   *
+   * @example Create, use and free a network
+   * ```ts
+   * import { Network } from "jsr:@x/mnist-dnn";
+   * {
+   *   using net = new Network({ sizes: [4, 3], backend: "wasm" });
+   *   console.log(net.predict(new Float32Array(4)).length); // 1
+   * } // freed here
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const layer of this.layers) layer.dispose();
+    const k = this.kernels;
+    for (const array of [this.params, this.grads, this.state, this.#logitGrad, this.#floats]) {
+      k.free(array);
+    }
+    k.free(this.#sample);
+    if (this.#mlp) k.free(this.#mlp.work);
+    if (k.name === "wasm") {
+      countWasmNetwork(-1);
+      forgotten.unregister(this);
+    }
+  }
+
+  /** Same as {@link dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Throws if the network was disposed. */
+  #checkLive(): void {
+    if (this.#disposed) {
+      throw new TypeError(
+        `This network ("${this.spec}") was disposed and its memory given back; ` +
+          "create or load a new one",
+      );
+    }
+  }
+
   /** Input width (values per sample). */
   get inputSize(): number {
     return this.layers[0].inputSize;
@@ -181,6 +246,7 @@ export class Network {
   }
 
   #checkRows(rows: number, length: number): void {
+    this.#checkLive();
     if (!Number.isInteger(rows) || rows < 1) {
       throw new RangeError(`Row count must be a positive integer, got ${rows}`);
     }
@@ -197,9 +263,15 @@ export class Network {
     this.#checkRows(rows, input?.length);
     if (input instanceof Float32Array) return input;
     const need = rows * this.inputSize;
-    if (this.#floats.length < need) this.#floats = this.kernels.allocate(need);
+    if (this.#floats.length < need) this.#floats = this.#replace(this.#floats, need);
     toFloatImages(input, this.#floats, need, this.preprocessing);
     return this.#floats;
+  }
+
+  /** A new work array of `length` floats in place of `old`, which is given back. */
+  #replace(old: Float32Array, length: number): Float32Array {
+    this.kernels.free(old);
+    return this.kernels.allocate(length);
   }
 
   /** Int32 labels of `rows` samples (Uint8Array labels are widened). */
@@ -324,7 +396,7 @@ export class Network {
   ): { loss: number; correct: number } {
     this.#checkRows(count, input.length);
     const width = this.inputSize;
-    if (this.#sample.length !== width) this.#sample = this.kernels.allocate(width);
+    if (this.#sample.length !== width) this.#sample = this.#replace(this.#sample, width);
     let loss = 0, correct = 0;
     for (let s = 0; s < count; s++) {
       this.#sample.set(input.subarray(s * width, (s + 1) * width));
@@ -362,7 +434,7 @@ export class Network {
     const logits = this.forward(input, rows, true);
     const classes = this.outputSize;
     if (this.#logitGrad.length < rows * classes) {
-      this.#logitGrad = this.kernels.allocate(rows * classes);
+      this.#logitGrad = this.#replace(this.#logitGrad, rows * classes);
     }
     this.kernels.softmaxCrossEntropy(
       logits,
@@ -401,6 +473,7 @@ export class Network {
    * @throws {RangeError} If the input is not a whole number of samples.
    */
   predictProba(input: Images): Float32Array {
+    this.#checkLive();
     return predictProba(this, input);
   }
 
@@ -413,6 +486,7 @@ export class Network {
    * @throws {RangeError} If the input is not a whole number of samples.
    */
   predict(input: Images): Int32Array {
+    this.#checkLive();
     return predict(this, input);
   }
 
@@ -425,6 +499,7 @@ export class Network {
    * @throws {RangeError} If the data is empty or its arrays disagree with its count.
    */
   evaluate(data: Dataset): Evaluation {
+    this.#checkLive();
     return evaluate(this, data);
   }
 }

@@ -81,6 +81,11 @@ export interface Optimizer {
    * @param arrays The arrays, each as long as the parameter arena.
    */
   restore(steps: number, arrays: readonly Float32Array[]): void;
+  /**
+   * Gives the state arrays back to the backend they were allocated on; a
+   * later step starts from zero state.
+   */
+  dispose(): void;
 }
 
 function check(ok: boolean, what: string, value: number): void {
@@ -127,7 +132,11 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
   const slots = { sgd: 0, momentum: 1, nesterov: 1, adam: 2, adamw: 2, rmsprop: 1, adagrad: 1 }[
     type
   ];
-  let arrays: Float32Array[] = [], steps = 0;
+  let arrays: Float32Array[] = [], steps = 0, owner: Kernels | undefined;
+  const freeArrays = (): void => {
+    for (const array of arrays) owner?.free(array);
+    arrays = [];
+  };
   let restored: { steps: number; arrays: readonly Float32Array[] } | undefined;
   const update = (k: Kernels, p: Float32Array, g: Float32Array, lr: number): void => {
     const n = p.length;
@@ -172,6 +181,8 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
         restored || arrays.length !== slots || (slots > 0 && arrays[0].length !== params.length)
       ) {
         // Allocated by the backend (aligned for native); restored state is copied in.
+        freeArrays();
+        owner = kernels;
         arrays = Array.from({ length: slots }, (_, i) => {
           const array = kernels.allocate(params.length);
           if (restored) array.set(restored.arrays[i]);
@@ -193,8 +204,12 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
         );
       }
       restored = { steps: at, arrays: saved.map((a) => a.slice()) };
-      arrays = [];
+      freeArrays();
       steps = at;
+    },
+    dispose(): void {
+      freeArrays();
+      steps = 0;
     },
   };
 }

@@ -210,6 +210,12 @@ export async function fit(
         `${plateau.factor}`,
     );
   }
+  if (options.augment && (data.rows < 2 || data.cols < 2)) {
+    throw new RangeError(
+      `Augmentation distorts images, but the samples are ${data.rows}x${data.cols}; ` +
+        "give a dataset of 2-D images (a CSV needs a square pixel count)",
+    );
+  }
   const batchSize = options.batchSize ?? 64;
   const perSample = batchSize === 1;
   const batcher = new Batcher(data, network.kernels, {
@@ -219,12 +225,6 @@ export async function fit(
     preprocessing: network.preprocessing,
   });
   const batches = Math.ceil(data.count / batchSize);
-  if (options.augment && (data.rows < 2 || data.cols < 2)) {
-    throw new RangeError(
-      `Augmentation distorts images, but the samples are ${data.rows}x${data.cols}; ` +
-        "give a dataset of 2-D images (a CSV needs a square pixel count)",
-    );
-  }
   // Augmented batches go to their own buffer; the draws of call n of epoch e
   // depend on (seed, (e - 1) * calls + n), so a resumed run draws the same.
   const augment = options.augment && {
@@ -233,99 +233,105 @@ export async function fit(
     seed: (seed ^ 0x5bd1e995) | 0,
     calls: batcher.batchesPerEpoch,
   };
-  const baseRate = optimizer.learningRate;
-  const totalSamples = epochs * data.count, warmupSamples = warmup * data.count;
-  const dropouts = network.layers.filter((l): l is Dropout => l instanceof Dropout);
-  const state = resumeState(options.resume, network, optimizer, dropouts, early);
-  // Replaying the shuffles of the finished epochs puts the batch order
-  // where an uninterrupted run would have it.
-  for (let e = 0; e < state.epoch; e++) batcher.startEpoch();
-  const history: History = { epochs: state.history, stopped: false };
-  const stop = (): void => {
-    history.stopped = true;
-  };
-  for (let epoch = state.epoch + 1; epoch <= epochs && !history.stopped; epoch++) {
-    const start = performance.now();
-    let lossSum = 0, correct = 0, samples = 0, batch = 0, call = 0;
-    batcher.startEpoch();
-    for (let rows = batcher.next(); rows > 0; rows = batcher.next(), call++) {
-      let input = batcher.input;
-      if (augment) {
-        const counter = ((epoch - 1) * augment.calls + call) | 0;
-        network.kernels.augment(
-          augment.out,
-          input,
-          rows,
-          data.rows,
-          data.cols,
-          augment.params,
-          augment.seed,
-          counter,
-        );
-        input = augment.out;
-      }
-      const done = (epoch - 1) * data.count + samples;
-      optimizer.learningRate = baseRate * state.plateau.factor *
-        scheduleFactor(schedule, done / totalSamples, epoch - 1, options) *
-        (done < warmupSamples ? (done + rows) / warmupSamples : 1);
-      const result = perSample
-        ? network.trainSamples(input, batcher.labels, rows, optimizer)
-        : network.trainBatch(input, batcher.labels, rows, optimizer);
-      if (!Number.isFinite(result.loss)) {
-        throw new TrainingDivergedError(
-          `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss is ${result.loss} ` +
-            `(learning rate ${optimizer.learningRate}); lower the learning rate`,
-        );
-      }
-      lossSum += result.loss;
-      correct += result.correct;
-      samples += rows;
-      batch += perSample ? rows : 1;
-      if (options.onBatchEnd) {
-        const pending = options.onBatchEnd({
-          epoch,
-          batch,
-          batches,
-          samples,
-          loss: result.loss / rows,
-          runningLoss: lossSum / samples,
-          runningAccuracy: correct / samples,
-          seconds: (performance.now() - start) / 1000,
-        }, stop);
-        if (pending instanceof Promise) await pending;
-      }
-      if (history.stopped) break;
-    }
-    const metrics: EpochMetrics = {
-      epoch,
-      seconds: (performance.now() - start) / 1000,
-      trainLoss: samples ? lossSum / samples : NaN,
-      trainAccuracy: samples ? correct / samples : NaN,
-      learningRate: optimizer.learningRate,
+  try {
+    const baseRate = optimizer.learningRate;
+    const totalSamples = epochs * data.count, warmupSamples = warmup * data.count;
+    const dropouts = network.layers.filter((l): l is Dropout => l instanceof Dropout);
+    const state = resumeState(options.resume, network, optimizer, dropouts, early);
+    // Replaying the shuffles of the finished epochs puts the batch order
+    // where an uninterrupted run would have it.
+    for (let e = 0; e < state.epoch; e++) batcher.startEpoch();
+    const history: History = { epochs: state.history, stopped: false };
+    const stop = (): void => {
+      history.stopped = true;
     };
-    if (validation) {
-      const v = network.evaluate(validation);
-      metrics.validationLoss = v.loss;
-      metrics.validationAccuracy = v.accuracy;
-      watchPlateau(state.plateau, v.loss, options.reduceOnPlateau && plateau);
-      if (early && watchEarly(state.early, early, v, epoch, network)) stop();
+    for (let epoch = state.epoch + 1; epoch <= epochs && !history.stopped; epoch++) {
+      const start = performance.now();
+      let lossSum = 0, correct = 0, samples = 0, batch = 0, call = 0;
+      batcher.startEpoch();
+      for (let rows = batcher.next(); rows > 0; rows = batcher.next(), call++) {
+        let input = batcher.input;
+        if (augment) {
+          const counter = ((epoch - 1) * augment.calls + call) | 0;
+          network.kernels.augment(
+            augment.out,
+            input,
+            rows,
+            data.rows,
+            data.cols,
+            augment.params,
+            augment.seed,
+            counter,
+          );
+          input = augment.out;
+        }
+        const done = (epoch - 1) * data.count + samples;
+        optimizer.learningRate = baseRate * state.plateau.factor *
+          scheduleFactor(schedule, done / totalSamples, epoch - 1, options) *
+          (done < warmupSamples ? (done + rows) / warmupSamples : 1);
+        const result = perSample
+          ? network.trainSamples(input, batcher.labels, rows, optimizer)
+          : network.trainBatch(input, batcher.labels, rows, optimizer);
+        if (!Number.isFinite(result.loss)) {
+          throw new TrainingDivergedError(
+            `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss is ${result.loss} ` +
+              `(learning rate ${optimizer.learningRate}); lower the learning rate`,
+          );
+        }
+        lossSum += result.loss;
+        correct += result.correct;
+        samples += rows;
+        batch += perSample ? rows : 1;
+        if (options.onBatchEnd) {
+          const pending = options.onBatchEnd({
+            epoch,
+            batch,
+            batches,
+            samples,
+            loss: result.loss / rows,
+            runningLoss: lossSum / samples,
+            runningAccuracy: correct / samples,
+            seconds: (performance.now() - start) / 1000,
+          }, stop);
+          if (pending instanceof Promise) await pending;
+        }
+        if (history.stopped) break;
+      }
+      const metrics: EpochMetrics = {
+        epoch,
+        seconds: (performance.now() - start) / 1000,
+        trainLoss: samples ? lossSum / samples : NaN,
+        trainAccuracy: samples ? correct / samples : NaN,
+        learningRate: optimizer.learningRate,
+      };
+      if (validation) {
+        const v = network.evaluate(validation);
+        metrics.validationLoss = v.loss;
+        metrics.validationAccuracy = v.accuracy;
+        watchPlateau(state.plateau, v.loss, options.reduceOnPlateau && plateau);
+        if (early && watchEarly(state.early, early, v, epoch, network)) stop();
+      }
+      if (options.testData && options.testEachEpoch) {
+        const t = network.evaluate(options.testData);
+        metrics.testLoss = t.loss;
+        metrics.testAccuracy = t.accuracy;
+      }
+      history.epochs.push(metrics);
+      state.epoch = epoch;
+      state.optimizer = { type: optimizer.type, ...optimizer.state };
+      state.dropoutCounters = dropouts.map((d) => d.counter);
+      if (options.onEpochEnd) await options.onEpochEnd(metrics, stop, state);
     }
-    if (options.testData && options.testEachEpoch) {
-      const t = network.evaluate(options.testData);
-      metrics.testLoss = t.loss;
-      metrics.testAccuracy = t.accuracy;
+    if (early && (early.restoreBest ?? true) && state.early.params && state.early.state) {
+      network.params.set(state.early.params);
+      network.state.set(state.early.state);
+      history.bestEpoch = state.early.epoch;
     }
-    history.epochs.push(metrics);
-    state.epoch = epoch;
-    state.optimizer = { type: optimizer.type, ...optimizer.state };
-    state.dropoutCounters = dropouts.map((d) => d.counter);
-    if (options.onEpochEnd) await options.onEpochEnd(metrics, stop, state);
+    if (options.testData) history.test = network.evaluate(options.testData);
+    return history;
+  } finally {
+    // Batch buffers live in the backend's memory (not garbage-collected on wasm).
+    batcher.dispose();
+    if (augment) network.kernels.free(augment.out);
   }
-  if (early && (early.restoreBest ?? true) && state.early.params && state.early.state) {
-    network.params.set(state.early.params);
-    network.state.set(state.early.state);
-    history.bestEpoch = state.early.epoch;
-  }
-  if (options.testData) history.test = network.evaluate(options.testData);
-  return history;
 }

@@ -42,7 +42,7 @@ export class Activation extends Layer {
 
   /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
-    if (this.grow(rows)) this.#y = this.kernels.allocate(rows * this.inputSize);
+    if (this.grow(rows)) this.#y = this.buffer(rows * this.inputSize, this.#y);
     this.kernels.activationForward(this.#y, x, rows * this.inputSize, this.#code);
     return this.#y;
   }

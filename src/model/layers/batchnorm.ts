@@ -59,7 +59,7 @@ export class BatchNorm extends Layer {
     this.#gammaBeta = params.subarray(0, 2 * this.features);
     this.#gradGammaBeta = grads.subarray(0, 2 * this.features);
     this.#running = state.subarray(0, 2 * this.features);
-    this.#invStd = this.kernels.allocate(this.features);
+    this.#invStd = this.buffer(this.features, this.#invStd);
   }
 
   /** See {@link Layer.initialize}. */
@@ -83,9 +83,9 @@ export class BatchNorm extends Layer {
   /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number, training: boolean): Float32Array {
     if (this.grow(rows)) {
-      this.#y = this.kernels.allocate(rows * this.inputSize);
-      this.#xhat = this.kernels.allocate(rows * this.inputSize);
-      this.#dx = new Float32Array(0);
+      this.#y = this.buffer(rows * this.inputSize, this.#y);
+      this.#xhat = this.buffer(rows * this.inputSize, this.#xhat);
+      this.#dx = this.release(this.#dx);
     }
     const r = (rows * this.inputSize) / this.features;
     this.kernels.batchNormForward(
@@ -113,7 +113,7 @@ export class BatchNorm extends Layer {
   ): Float32Array | undefined {
     const r = (rows * this.inputSize) / this.features;
     // The kernel always computes dx; without a consumer it goes to a scratch.
-    if (this.#dx.length < rows * this.inputSize) this.#dx = this.kernels.allocate(this.#y.length);
+    if (this.#dx.length < rows * this.inputSize) this.#dx = this.buffer(this.#y.length, this.#dx);
     this.kernels.batchNormBackward(
       this.#dx,
       target.direct ? this.#gammaBeta : this.#gradGammaBeta,

@@ -169,9 +169,9 @@ export class Conv2d extends Layer {
   forward(x: Float32Array, rows: number): Float32Array {
     const k = this.kernels, f = this.filters, field = this.#fieldSize, per = this.#positions;
     if (this.grow(rows)) {
-      if (this.#col.length === 0) this.#col = k.allocate(this.#chunk * per * field);
-      this.#y = k.allocate(rows * per * f);
-      this.#dx = new Float32Array(0);
+      if (this.#col.length === 0) this.#col = this.buffer(this.#chunk * per * field);
+      this.#y = this.buffer(rows * per * f, this.#y);
+      this.#dx = this.release(this.#dx);
     }
     this.#x = x;
     for (let s = 0; s < rows; s += this.#chunk) {
@@ -199,7 +199,7 @@ export class Conv2d extends Layer {
       // All of dx before the weights change (a folded SGD step updates them
       // below).
       if (this.#dx.length < rows * this.inputSize) {
-        this.#dx = k.allocate((this.#y.length / (per * f)) * this.inputSize);
+        this.#dx = this.buffer((this.#y.length / (per * f)) * this.inputSize, this.#dx);
       }
       dx = this.#dx;
       for (let s = 0; s < rows; s += this.#chunk) {

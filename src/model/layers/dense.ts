@@ -95,8 +95,8 @@ export class Dense extends Layer {
   /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
     if (this.grow(rows)) {
-      this.#y = this.kernels.allocate(rows * this.units);
-      this.#dx = new Float32Array(0);
+      this.#y = this.buffer(rows * this.units, this.#y);
+      this.#dx = this.release(this.#dx);
     }
     const k = this.kernels, n = this.units, y = this.#y;
     this.#x = x;
@@ -119,7 +119,9 @@ export class Dense extends Layer {
     let dx: Float32Array | undefined;
     if (needInput) {
       // Before the weights change (a folded SGD step updates them below).
-      if (this.#dx.length < rows * width) this.#dx = k.allocate(this.#y.length / n * width);
+      if (this.#dx.length < rows * width) {
+        this.#dx = this.buffer(this.#y.length / n * width, this.#dx);
+      }
       dx = this.#dx;
       k.gemm(false, false, rows, width, n, 1, dy, this.#weight, 0, dx);
     }

@@ -51,8 +51,8 @@ export class Dropout extends Layer {
   forward(x: Float32Array, rows: number, training: boolean): Float32Array {
     if (!training || this.rate === 0) return x;
     if (this.grow(rows)) {
-      this.#y = this.kernels.allocate(rows * this.inputSize);
-      this.#mask = this.kernels.allocate(rows * this.inputSize);
+      this.#y = this.buffer(rows * this.inputSize, this.#y);
+      this.#mask = this.buffer(rows * this.inputSize, this.#mask);
     }
     const n = rows * this.inputSize;
     this.kernels.dropoutForward(

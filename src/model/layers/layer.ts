@@ -60,6 +60,8 @@ export abstract class Layer {
   readonly stateCount: number = 0;
   /** Rows the work buffers hold. */
   #capacity = 0;
+  /** The work buffers this layer took from the backend, given back by {@link dispose}. */
+  readonly #buffers = new Set<Float32Array>();
 
   /**
    * Creates the layer.
@@ -122,5 +124,29 @@ export abstract class Layer {
     if (rows <= this.#capacity) return false;
     this.#capacity = rows;
     return true;
+  }
+
+  /**
+   * A zeroed work buffer of `length` floats from the backend, owned by this
+   * layer; `old` (a buffer it replaces) is given back first.
+   */
+  protected buffer(length: number, old?: Float32Array): Float32Array {
+    if (old) this.release(old);
+    const array = this.kernels.allocate(length);
+    this.#buffers.add(array);
+    return array;
+  }
+
+  /** Gives one of this layer's work buffers back; returns an empty array to put in its place. */
+  protected release(array: Float32Array): Float32Array {
+    if (this.#buffers.delete(array)) this.kernels.free(array);
+    return new Float32Array(0);
+  }
+
+  /** Gives every work buffer back to the backend (the layer is not used afterwards). */
+  dispose(): void {
+    for (const array of this.#buffers) this.kernels.free(array);
+    this.#buffers.clear();
+    this.#capacity = 0;
   }
 }

@@ -56,9 +56,9 @@ export class MaxPool2d extends Layer {
   /** See {@link Layer.forward}. */
   forward(x: Float32Array, rows: number): Float32Array {
     if (this.grow(rows)) {
-      this.#y = this.kernels.allocate(rows * this.outputSize);
+      this.#y = this.buffer(rows * this.outputSize, this.#y);
       this.#argmax = new Int32Array(rows * this.outputSize);
-      this.#dx = new Float32Array(0);
+      this.#dx = this.release(this.#dx);
     }
     this.#geom[0] = rows;
     this.kernels.maxPoolForward(this.#y, this.#argmax, x, this.#geom);
@@ -75,7 +75,7 @@ export class MaxPool2d extends Layer {
     if (!needInput) return undefined;
     const inCount = rows * this.inputSize;
     if (this.#dx.length < inCount) {
-      this.#dx = this.kernels.allocate((this.#y.length / this.outputSize) * this.inputSize);
+      this.#dx = this.buffer((this.#y.length / this.outputSize) * this.inputSize, this.#dx);
     }
     this.kernels.maxPoolBackward(this.#dx, dy, this.#argmax, inCount, rows * this.outputSize);
     return this.#dx;
