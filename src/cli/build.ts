@@ -3,6 +3,9 @@
  *
  * - `deno task build [zig args]` in a checkout: `zig build -Doptimize=ReleaseFast`
  *   into `zig-out/lib/` (extra arguments passed through).
+ * - `deno task build --prebuilt` in a checkout: `zig build prebuilt` (the
+ *   library for every shipped platform, under `native/prebuilt/`), then the
+ *   table of their SHA-256s in `src/ffi/_prebuilt.ts` is rewritten.
  * - `deno run -A jsr:@x/mnist-dnn/build` anywhere else (or `--user-cache`):
  *   builds the package's published sources and installs the library into
  *   the per-user cache, where the loader finds it in every project.
@@ -21,6 +24,7 @@
 
 import { buildNativeLibrary, findZig, ZIG_MISSING } from "../ffi/build.ts";
 import { filePath } from "../_paths.ts";
+import { PREBUILT, sha256Hex } from "../ffi/_prebuilt.ts";
 
 export { buildNativeLibrary, type BuildOptions, findZig } from "../ffi/build.ts";
 
@@ -35,6 +39,24 @@ function checkoutRoot(): string | undefined {
   }
 }
 
+const TABLE_START = "export const PREBUILT: Readonly<Record<string, PrebuiltFile>> = {\n";
+const TABLE_END = "};\n// ---- end of generated table";
+
+/** Rewrites the SHA-256 table of `src/ffi/_prebuilt.ts` from the files under `native/prebuilt/`. */
+async function writePrebuiltTable(root: string): Promise<void> {
+  let entries = "";
+  for (const [key, { path }] of Object.entries(PREBUILT)) {
+    const hash = await sha256Hex(await Deno.readFile(`${root}native/prebuilt/${path}`));
+    entries += `  "${key}": {\n    path: "${path}",\n    sha256: "${hash}",\n  },\n`;
+  }
+  const file = `${root}src/ffi/_prebuilt.ts`;
+  const text = await Deno.readTextFile(file);
+  const start = text.indexOf(TABLE_START) + TABLE_START.length, end = text.indexOf(TABLE_END);
+  if (start < TABLE_START.length || end < start) throw new Error(`No generated table in ${file}`);
+  await Deno.writeTextFile(file, text.slice(0, start) + entries + text.slice(end));
+  console.error(`wrote the SHA-256s of ${Object.keys(PREBUILT).length} libraries into ${file}`);
+}
+
 async function main(args: string[]): Promise<number> {
   const zig = await findZig();
   if (!zig) throw new Error(ZIG_MISSING);
@@ -45,7 +67,8 @@ async function main(args: string[]): Promise<number> {
     console.log(`installed ${path}`);
     return 0;
   }
-  const zigArgs = ["build", "-Doptimize=ReleaseFast", ...args];
+  const prebuilt = args.includes("--prebuilt");
+  const zigArgs = prebuilt ? ["build", "prebuilt"] : ["build", "-Doptimize=ReleaseFast", ...args];
   console.error(`${zig.join(" ")} ${zigArgs.join(" ")}`);
   const { code } = await new Deno.Command(zig[0], {
     args: [...zig.slice(1), ...zigArgs],
@@ -53,6 +76,7 @@ async function main(args: string[]): Promise<number> {
     stdout: "inherit",
     stderr: "inherit",
   }).output();
+  if (code === 0 && prebuilt) await writePrebuiltTable(root);
   return code;
 }
 

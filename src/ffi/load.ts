@@ -2,7 +2,9 @@
  * Finds and opens the native library: `MNIST_DNN_LIB` if set, else
  * `zig-out/lib/` beside this module's package root (a checkout), else the
  * per-user cache (`~/.cache/mnist-dnn/native/<version>/` on Linux, where
- * `jsr:@x/mnist-dnn/build` installs it).
+ * `jsr:@x/mnist-dnn/build` installs it), else the prebuilt library the
+ * package ships for this platform (`native/prebuilt/`; fetched into the
+ * per-user cache first when the package was imported over the network).
  *
  * @module
  */
@@ -11,6 +13,16 @@ import { ABI_VERSION, type NativeSymbols, SYMBOLS } from "./symbols.ts";
 import { elfProblem } from "./_elf.ts";
 import { cachedLibraryPath, libraryFileName } from "./_library_paths.ts";
 import { filePath } from "../_paths.ts";
+import { fetchPrebuilt, platformKey, prebuiltPath } from "./_prebuilt.ts";
+
+/**
+ * Why the prebuilt library could not be fetched (imported over the network
+ * without --allow-net), for the fallback notice. Fetched at most once per
+ * process, before the first network is built, which is synchronous.
+ */
+const prebuiltNote: string | undefined = typeof Deno === "undefined"
+  ? undefined
+  : await fetchPrebuilt();
 
 /** Result of {@link openNativeLibrary}: the symbols, or why there are none. */
 export type NativeLibrary =
@@ -33,6 +45,8 @@ function candidates(): string[] {
   if (url.protocol === "file:") paths.push(filePath(url));
   const cached = cachedLibraryPath();
   if (cached) paths.push(cached);
+  const prebuilt = prebuiltPath();
+  if (prebuilt) paths.push(prebuilt);
   return paths;
 }
 
@@ -92,9 +106,10 @@ export function openNativeLibrary(): NativeLibrary {
       ok: false,
       reason: unreadable
         ? "cannot look for the native library without --allow-read (or --allow-ffi=<its path>)"
-        : `no native library at ${tried.map((p) => `"${p}"`).join(" or ")}; ` +
-          "build it with `deno task build` in a checkout, or " +
-          "`deno run -A jsr:@x/mnist-dnn/build` into the per-user cache (needs Zig)",
+        : `no native library at ${tried.map((p) => `"${p}"`).join(" or ")}` +
+          (prebuiltNote ? ` (${prebuiltNote})` : "") + "; build it with `deno task build` " +
+          "in a checkout, or `deno run -A jsr:@x/mnist-dnn/build` into the per-user cache " +
+          "(needs Zig)",
     };
   }
   if (!ffiGranted(path)) {
@@ -109,7 +124,9 @@ export function openNativeLibrary(): NativeLibrary {
   } catch {
     problem = undefined; // unreadable here: dlopen reports it
   }
+  const shipped = path === prebuiltPath();
   if (problem) {
+    if (shipped) return cached = { ok: false, reason: prebuiltProblem(path, problem) };
     throw new Error(
       `The native library "${path}" is truncated or corrupt: ${problem}; ` +
         "rebuild it with `deno task build`, or unset MNIST_DNN_LIB to use the default",
@@ -119,6 +136,9 @@ export function openNativeLibrary(): NativeLibrary {
   try {
     library = Deno.dlopen(path, SYMBOLS);
   } catch (cause) {
+    if (shipped) {
+      return cached = { ok: false, reason: prebuiltProblem(path, (cause as Error).message) };
+    }
     throw new Error(
       `Cannot open the native library "${path}" (tried ${tried.join(", ")}); ` +
         "rebuild it with `deno task build`, or unset MNIST_DNN_LIB to use the default",
@@ -128,6 +148,12 @@ export function openNativeLibrary(): NativeLibrary {
   const version = library.symbols.mnd_abi_version();
   if (version !== ABI_VERSION) {
     library.close();
+    if (shipped) {
+      return cached = {
+        ok: false,
+        reason: prebuiltProblem(path, `ABI ${version}, not ${ABI_VERSION}`),
+      };
+    }
     throw new Error(
       `The native library "${path}" has ABI version ${version}, but this module needs ` +
         `${ABI_VERSION}; rebuild it with \`deno task build\``,
@@ -135,4 +161,11 @@ export function openNativeLibrary(): NativeLibrary {
   }
   openLibrary = library;
   return cached = { ok: true, symbols: openLibrary.symbols, path };
+}
+
+/** The fallback reason for a shipped library that this system cannot load. */
+function prebuiltProblem(path: string, problem: string): string {
+  return `the prebuilt library for ${platformKey()} ("${path}") cannot be loaded here: ` +
+    `${problem}; build one for this system with \`deno task build\` in a checkout, or ` +
+    "`deno run -A jsr:@x/mnist-dnn/build` into the per-user cache (needs Zig)";
 }

@@ -43,7 +43,12 @@ export interface DigitPredictor {
  */
 export function digitPredictor(bytes: Uint8Array, source: string): DigitPredictor {
   const network = networkFromBytes(bytes, source, { backend: "wasm" });
-  checkDigitNetwork(network);
+  try {
+    checkDigitNetwork(network);
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
   return {
     backend: network.backend,
     spec: network.spec,
