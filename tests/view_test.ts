@@ -251,3 +251,34 @@ Deno.test({
     }
   },
 });
+
+/** The CRC-32 of PNG chunks (test copy: the encoder's own must not check itself). */
+function crc(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+Deno.test("a PNG whose image data inflates past its header's size is refused before it inflates", async () => {
+  const png = await encodePng({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) });
+  // Its IDAT replaced by 64 MiB of zeros, deflated (64 KiB): the header still says 28x28.
+  const zeros = new Blob([new Uint8Array(64 << 20)]).stream()
+    .pipeThrough(new CompressionStream("deflate"));
+  const data = new Uint8Array(await new Response(zeros).arrayBuffer());
+  const idat = new Uint8Array(12 + data.length);
+  const view = new DataView(idat.buffer);
+  view.setUint32(0, data.length);
+  idat.set(new TextEncoder().encode("IDAT"), 4);
+  idat.set(data, 8);
+  view.setUint32(8 + data.length, crc(idat.subarray(4, 8 + data.length)));
+  const head = png.subarray(0, 8 + 25); // signature + IHDR
+  const end = png.subarray(png.length - 12); // IEND
+  const bomb = new Uint8Array([...head, ...idat, ...end]);
+  await rejects(
+    () => decodePng(bomb, "bomb.png"),
+    /"bomb\.png".*inflates to more than the 812 bytes its header implies/,
+  );
+});

@@ -3,6 +3,8 @@
 // and gzip streams are inflated only as far as the IDX header they carry
 // declares, so a small compressed file cannot expand into gigabytes.
 
+import { inflateSlices, joinPieces } from "../_inflate.ts";
+
 /** Largest data file read or inflated: 1 GiB (EMNIST's largest split is 0.65 GB). */
 export const MAX_DATA_BYTES = 2 ** 30;
 
@@ -54,17 +56,13 @@ async function inflateMember(
   source: string,
   limit: number,
 ): Promise<void> {
-  const reader = new Blob([member as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip")).getReader();
   const chunks = into.chunks.length, total = into.total, bound = into.bound;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
+    await inflateSlices(member, "gzip", (value) => {
       into.chunks.push(value);
       into.total += value.length;
       if (into.total - value.length < 64) {
-        const declared = idxDeclaredSize(concat(into.chunks, Math.min(into.total, 64)));
+        const declared = idxDeclaredSize(joinPieces(into.chunks, Math.min(into.total, 64)));
         if (declared !== undefined) into.bound = Math.min(limit, declared);
       }
       if (into.total > into.bound) {
@@ -73,12 +71,10 @@ async function inflateMember(
             (into.bound < limit ? "its IDX header declares" : "allowed"),
         );
       }
-    }
+    });
   } catch (error) {
     into.chunks.length = chunks, into.total = total, into.bound = bound;
     throw error;
-  } finally {
-    reader.cancel().catch(() => {});
   }
 }
 
@@ -118,17 +114,5 @@ export async function inflateBounded(
       start = end;
     }
   }
-  return concat(into.chunks, into.total);
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    if (at >= length) break;
-    const part = c.subarray(0, length - at);
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinPieces(into.chunks, into.total);
 }

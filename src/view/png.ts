@@ -7,6 +7,7 @@
  * @module
  */
 
+import { inflateSlices, joinPieces } from "../_inflate.ts";
 import type { RasterImage } from "../data/preprocessing.ts";
 
 export type { RasterImage } from "../data/preprocessing.ts";
@@ -155,13 +156,24 @@ export async function decodePng(bytes: Uint8Array, source: string): Promise<Rast
   const bpp = stored * (depth / 8), stride = width * bpp;
   const packed = new Uint8Array(idat.reduce((n, d) => n + d.length, 0));
   idat.reduce((at, d) => (packed.set(d, at), at + d.length), 0);
-  let raw: Uint8Array;
+  // Inflated in slices and stopped at the size the header implies: a small
+  // file that inflates to gigabytes is refused before it can take them.
+  const need = (stride + 1) * height, pieces: Uint8Array[] = [];
+  let inflated = 0;
   try {
-    raw = await through(packed, new DecompressionStream("deflate"));
-  } catch {
+    await inflateSlices(packed, "deflate", (piece) => {
+      inflated += piece.length;
+      if (inflated > need) throw new RangeError("too long");
+      pieces.push(piece);
+    });
+  } catch (error) {
+    if (error instanceof RangeError) {
+      return fail(`the image data inflates to more than the ${need} bytes its header implies`);
+    }
     return fail("the image data is corrupt");
   }
-  if (raw.length < (stride + 1) * height) fail("the image data is truncated");
+  if (inflated < need) fail("the image data is truncated");
+  const raw = joinPieces(pieces, need);
   const pixels = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)],
