@@ -24,8 +24,14 @@ function exists(path: string | undefined): path is string {
   }
 }
 
-const executable = [Deno.env.get("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  .find(exists);
+/** `name` in a directory of the PATH (so that a bare PATH hides Chromium). */
+const onPath = (name: string): string[] =>
+  (Deno.env.get("PATH") ?? "").split(":").filter(Boolean).map((dir) => `${dir}/${name}`);
+const executable = [
+  Deno.env.get("CHROMIUM_PATH"),
+  ...onPath("chromium"),
+  ...onPath("chromium-browser"),
+].find(exists);
 if (!executable) {
   console.log("browser_test: skipped: no Chromium (set CHROMIUM_PATH or install chromium)");
 }
