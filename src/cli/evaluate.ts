@@ -67,7 +67,7 @@ export function evaluate(args: string[], io: Io): Promise<number> {
   }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
     if (values.report !== undefined) await checkOutputPath("report", values.report);
-    const network = await loadNetwork(values.model, computeFlags(values));
+    using network = await loadNetwork(values.model, computeFlags(values));
     let data: Dataset;
     let source: string;
     if (values.csv) {

@@ -90,7 +90,7 @@ export function predict(args: string[], io: Io): Promise<number> {
       await checkOutputPath("submission", values.submission, [values.csv!]);
     }
     if (values.grid !== undefined) await checkOutputPath("grid", values.grid);
-    const network = await loadNetwork(values.model, { backend });
+    using network = await loadNetwork(values.model, { backend });
 
     if (values.image) {
       const [h, w] = network.inputShape.length === 3 ? network.inputShape : [28, 28];

@@ -138,107 +138,112 @@ export function train(args: string[], io: Io): Promise<number> {
         threads,
       ));
     }
-    await checkNotAnInput("out", values.out, data.files);
-    if (values.report !== undefined && !data.test) {
-      throw new UsageError("--report scores the test set, and this data has no labelled one");
-    }
-    const epochs = intOption(
-      "epochs",
-      values.epochs ?? String(settings.epochs ?? PRESETS[preset].epochs),
-    );
-    if (resume && epochs <= resume.epoch) {
-      throw new UsageError(
-        `--epochs ${epochs}: "${values.resume}" has trained ${resume.epoch} epochs already; ` +
-          "give the total to reach, more than that",
+    try {
+      await checkNotAnInput("out", values.out, data.files);
+      if (values.report !== undefined && !data.test) {
+        throw new UsageError("--report scores the test set, and this data has no labelled one");
+      }
+      const epochs = intOption(
+        "epochs",
+        values.epochs ?? String(settings.epochs ?? PRESETS[preset].epochs),
       );
-    }
-    const trainSet = settings.limit !== undefined && settings.limit < data.train.count
-      ? subset(data.train, Array.from({ length: settings.limit }, (_, i) => i))
-      : data.train;
-    if (network.fallbackReason) {
-      const using = network.kernels.name === "wasm" ? "WebAssembly" : "TS";
-      io.err(`note: using the ${using} backend; ${network.fallbackReason}\n`);
-    }
-    say(`backend: ${network.backend}\n`);
-    say(
-      `data: ${data.source} (${trainSet.count} train, ${
-        data.test ? `${data.test.count} test` : "no labelled test set"
-      }; ${trainSet.rows}x${trainSet.cols} pixels, ${data.classes} classes)\n`,
-    );
-    say(
-      `model: ${model}, ${network.summary().trainableParams} parameters${
-        init && `, ${init} init`
-      }\n`,
-    );
-    say(`training: ${describeRun(settings, epochs)}\n`);
-    if (resume) say(`resuming after epoch ${resume.epoch} from ${values.resume}\n`);
-
-    const bar = io.isTerminal && !values.quiet ? new ProgressBar(io.out) : undefined;
-    const s = settings;
-    const history = await fit(network, trainSet, {
-      epochs,
-      batchSize: s.batchSize,
-      optimizer: s.optimizer,
-      learningRate: s.learningRate,
-      momentum: s.momentum,
-      weightDecay: s.weightDecay,
-      schedule: s.schedule,
-      stepSize: s.stepSize,
-      gamma: s.gamma,
-      warmupEpochs: s.warmupEpochs,
-      reduceOnPlateau: s.plateau === undefined ? undefined : { patience: s.plateau },
-      seed: s.seed,
-      validationSplit: s.validationSplit,
-      earlyStopping: s.earlyStop === undefined
-        ? undefined
-        : { patience: s.earlyStop, monitor: s.monitor },
-      testData: data.test,
-      testEachEpoch: s.testEveryEpoch,
-      augment: s.augment,
-      resume,
-      onBatchEnd: bar && ((p) => bar.update(p)),
-      onEpochEnd: async (m, _stop, state) => {
-        bar?.clear();
-        say(epochLine(m, epochs));
-        if (values.checkpoint !== undefined) {
-          await saveCheckpoint(values.checkpoint, network, state, { ...s, epochs });
-        }
-      },
-    });
-    // One atomic write at the end: an interrupted run leaves any old file intact.
-    await saveNetwork(network, values.out);
-    const ran = history.epochs.length;
-    const total = history.epochs.reduce((sum, m) => sum + m.seconds, 0);
-    if (history.bestEpoch !== undefined && (history.stopped || history.bestEpoch !== ran)) {
+      if (resume && epochs <= resume.epoch) {
+        throw new UsageError(
+          `--epochs ${epochs}: "${values.resume}" has trained ${resume.epoch} epochs already; ` +
+            "give the total to reach, more than that",
+        );
+      }
+      const trainSet = settings.limit !== undefined && settings.limit < data.train.count
+        ? subset(data.train, Array.from({ length: settings.limit }, (_, i) => i))
+        : data.train;
+      if (network.fallbackReason) {
+        const using = network.kernels.name === "wasm" ? "WebAssembly" : "TS";
+        io.err(`note: using the ${using} backend; ${network.fallbackReason}\n`);
+      }
+      say(`backend: ${network.backend}\n`);
       say(
-        `${history.stopped ? `stopped early after epoch ${ran}; ` : ""}kept the weights of ` +
-          `epoch ${history.bestEpoch} (best validation ${settings.monitor})\n`,
+        `data: ${data.source} (${trainSet.count} train, ${
+          data.test ? `${data.test.count} test` : "no labelled test set"
+        }; ${trainSet.rows}x${trainSet.cols} pixels, ${data.classes} classes)\n`,
       );
-    }
-    io.out(
-      `${
-        history.test ? `test accuracy ${pct(history.test.accuracy)} ` : "no labelled test set; "
-      }` +
-        `after ${ran} epochs (${total.toFixed(1)}s training)\n`,
-    );
-    io.out(`saved ${values.out}\n`);
-    if (values.report !== undefined) {
-      const html = renderReport({
-        title: `mnist-dnn training report: ${values.out}`,
-        settings: {
-          model: `${model}, ${network.summary().trainableParams} parameters`,
-          training: describeRun(settings, epochs),
-          backend: network.backend,
-          data: `${data.source} (${trainSet.count} train, ${data.test!.count} test)`,
-          "written at": new Date().toISOString(),
+      say(
+        `model: ${model}, ${network.summary().trainableParams} parameters${
+          init && `, ${init} init`
+        }\n`,
+      );
+      say(`training: ${describeRun(settings, epochs)}\n`);
+      if (resume) say(`resuming after epoch ${resume.epoch} from ${values.resume}\n`);
+
+      const bar = io.isTerminal && !values.quiet ? new ProgressBar(io.out) : undefined;
+      const s = settings;
+      const history = await fit(network, trainSet, {
+        epochs,
+        batchSize: s.batchSize,
+        optimizer: s.optimizer,
+        learningRate: s.learningRate,
+        momentum: s.momentum,
+        weightDecay: s.weightDecay,
+        schedule: s.schedule,
+        stepSize: s.stepSize,
+        gamma: s.gamma,
+        warmupEpochs: s.warmupEpochs,
+        reduceOnPlateau: s.plateau === undefined ? undefined : { patience: s.plateau },
+        seed: s.seed,
+        validationSplit: s.validationSplit,
+        earlyStopping: s.earlyStop === undefined
+          ? undefined
+          : { patience: s.earlyStop, monitor: s.monitor },
+        testData: data.test,
+        testEachEpoch: s.testEveryEpoch,
+        augment: s.augment,
+        resume,
+        onBatchEnd: bar && ((p) => bar.update(p)),
+        onEpochEnd: async (m, _stop, state) => {
+          bar?.clear();
+          say(epochLine(m, epochs));
+          if (values.checkpoint !== undefined) {
+            await saveCheckpoint(values.checkpoint, network, state, { ...s, epochs });
+          }
         },
-        history: history.epochs,
-        ...await reportTestSet(network, data.test!),
       });
-      await writeFileAtomic(values.report, new TextEncoder().encode(html));
-      io.out(`wrote ${values.report}\n`);
+      // One atomic write at the end: an interrupted run leaves any old file intact.
+      await saveNetwork(network, values.out);
+      const ran = history.epochs.length;
+      const total = history.epochs.reduce((sum, m) => sum + m.seconds, 0);
+      if (history.bestEpoch !== undefined && (history.stopped || history.bestEpoch !== ran)) {
+        say(
+          `${history.stopped ? `stopped early after epoch ${ran}; ` : ""}kept the weights of ` +
+            `epoch ${history.bestEpoch} (best validation ${settings.monitor})\n`,
+        );
+      }
+      io.out(
+        `${
+          history.test ? `test accuracy ${pct(history.test.accuracy)} ` : "no labelled test set; "
+        }` +
+          `after ${ran} epochs (${total.toFixed(1)}s training)\n`,
+      );
+      io.out(`saved ${values.out}\n`);
+      if (values.report !== undefined) {
+        const html = renderReport({
+          title: `mnist-dnn training report: ${values.out}`,
+          settings: {
+            model: `${model}, ${network.summary().trainableParams} parameters`,
+            training: describeRun(settings, epochs),
+            backend: network.backend,
+            data: `${data.source} (${trainSet.count} train, ${data.test!.count} test)`,
+            "written at": new Date().toISOString(),
+          },
+          history: history.epochs,
+          ...await reportTestSet(network, data.test!),
+        });
+        await writeFileAtomic(values.report, new TextEncoder().encode(html));
+        io.out(`wrote ${values.report}\n`);
+      }
+      return 0;
+    } finally {
+      // In-process callers (tests, scripts) train one network after another.
+      network.dispose();
     }
-    return 0;
   });
 }
 

@@ -13,6 +13,13 @@
  * without it, when the collector finds them. `wasmHeapUsage` reports what is
  * in use.
  *
+ * Why 256 MiB, fixed: the largest preset's peak (`cnn`, one epoch of training
+ * at batch 32, then scoring the test set in chunks of 500 images) measured
+ * 104 MiB of live arrays, the `mlp-best` preset 27 MiB and the default
+ * network 3 MiB, so two CNNs or many MLPs fit at once. A growable memory
+ * would detach every view of it on each growth (every layer's buffers and
+ * arenas would need re-deriving after any allocation), for little gain.
+ *
  * @module
  */
 
@@ -42,7 +49,7 @@ const HEAP_BYTES = wasm.memory.buffer.byteLength;
 const MIB = 1024 * 1024;
 
 /** What the heap holds: the live blocks by address, their bytes, and their owners. */
-const heap = { bytes: 0, blocks: new Map<number, number>(), networks: 0 };
+const heap = { bytes: 0, peak: 0, blocks: new Map<number, number>(), networks: 0 };
 /** The address of each live array from `allocate` (a freed or foreign array has none). */
 const addresses = new WeakMap<Float32Array, number>();
 
@@ -63,6 +70,8 @@ export interface WasmHeapUsage {
   bytes: number;
   /** Number of those arrays. */
   arrays: number;
+  /** The most bytes in use at any time so far. */
+  peakBytes: number;
   /** Networks on this backend that were created and not yet disposed. */
   networks: number;
   /** Size of the module's memory in bytes (fixed). */
@@ -89,6 +98,7 @@ export function wasmHeapUsage(): WasmHeapUsage {
   return {
     bytes: heap.bytes,
     arrays: heap.blocks.size,
+    peakBytes: heap.peak,
     networks: heap.networks,
     capacity: HEAP_BYTES,
   };
@@ -190,6 +200,7 @@ export function loadWasmKernels(): WasmLoadResult {
         const array = new Float32Array(memory.buffer, at, length).fill(0);
         heap.blocks.set(at, bytes);
         heap.bytes += bytes;
+        if (heap.bytes > heap.peak) heap.peak = heap.bytes;
         addresses.set(array, at);
         finalizer.register(array, at, array);
         return array;

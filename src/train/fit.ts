@@ -333,5 +333,7 @@ export async function fit(
     // Batch buffers live in the backend's memory (not garbage-collected on wasm).
     batcher.dispose();
     if (augment) network.kernels.free(augment.out);
+    // An optimizer made here from a name is used by no one else.
+    if (typeof options.optimizer !== "object") optimizer.dispose();
   }
 }
