@@ -11,7 +11,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { BACKEND_CHOICES } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
 import { loadTestData } from "./_data.ts";
-import { checkOutputPath } from "./_output.ts";
+import { checkPaths } from "./_output.ts";
 import { computeFlags } from "./_model_flags.ts";
 import { renderReport, reportTestSet } from "../view/report.ts";
 import { writeFileAtomic } from "../_atomic.ts";
@@ -66,7 +66,11 @@ export function evaluate(args: string[], io: Io): Promise<number> {
     threads: { type: "string" },
   }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
-    if (values.report !== undefined) await checkOutputPath("report", values.report);
+    await checkPaths({ report: values.report }, {
+      model: values.model,
+      csv: values.csv,
+      data: values.data,
+    });
     using network = await loadNetwork(values.model, computeFlags(values));
     let data: Dataset;
     let source: string;
@@ -75,6 +79,9 @@ export function evaluate(args: string[], io: Io): Promise<number> {
         throw new UsageError("--csv and --data both name test data; give one of them");
       }
       data = await readDigitCsv(values.csv, 256);
+      if (data.count === 0) {
+        throw new Error(`"${values.csv}" has a header and no data rows; nothing to predict`);
+      }
       source = values.csv;
     } else {
       ({ test: data, source } = await loadTestData(values));
@@ -92,6 +99,16 @@ export function evaluate(args: string[], io: Io): Promise<number> {
         "ImageId,Label\n" + Array.from(predicted, (p, i) => `${i + 1},${p}`).join("\n") + "\n",
       );
       return 0;
+    }
+    const classes = network.outputSize;
+    const bad = data.labels.subarray(0, data.count).findIndex((label) => label >= classes);
+    if (bad >= 0) {
+      // A CSV's first sample is on line 2, under the header.
+      const where = values.csv ? `"${values.csv}" line ${bad + 2}` : `${source}, sample ${bad}`;
+      throw new Error(
+        `${where}: label ${data.labels[bad]} is not one of the model's ${classes} classes ` +
+          `(0..${classes - 1}); this data does not fit this model`,
+      );
     }
     const result = network.evaluate(data);
     io.out(`model: ${values.model} (${network.spec})\n`);

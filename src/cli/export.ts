@@ -8,7 +8,7 @@
 import { loadNetwork } from "../model/model_file.ts";
 import { ONNX_OPSET, saveOnnx } from "../export/onnx.ts";
 import { type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
-import { checkOutputPath } from "./_output.ts";
+import { checkPaths } from "./_output.ts";
 
 const USAGE = `Usage: deno task export --model FILE --onnx OUT
 
@@ -36,7 +36,7 @@ export function exportModel(args: string[], io: Io): Promise<number> {
   }, async ({ values }) => {
     if (!values.model) throw new UsageError("--model FILE is required");
     if (values.onnx === undefined) throw new UsageError("--onnx OUT is required");
-    await checkOutputPath("onnx", values.onnx, [values.model]);
+    await checkPaths({ onnx: values.onnx }, { model: values.model });
     const network = await loadNetwork(values.model, { backend: "ts" });
     await saveOnnx(network, values.onnx);
     const { size } = await Deno.stat(values.onnx);

@@ -19,7 +19,7 @@ import { drawGrid, type GridCell, gridText } from "../view/grid.ts";
 import { decodePgm, decodePng, encodePng, type RasterImage } from "../view/png.ts";
 import { loadTestData } from "./_data.ts";
 import { intOption, type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
-import { checkOutputPath } from "./_output.ts";
+import { checkPaths } from "./_output.ts";
 import { computeFlags } from "./_model_flags.ts";
 
 const USAGE = `Usage: deno task predict --model FILE [options]
@@ -83,13 +83,26 @@ export function predict(args: string[], io: Io): Promise<number> {
     const { backend } = computeFlags(values);
     const side = intOption("grid-size", values["grid-size"], false, 20);
     const seed = intOption("seed", values.seed, true, 0xffffffff);
+    if (values.image) {
+      const other = (["csv", "submission", "grid", "data"] as const).find((f) =>
+        values[f] !== undefined
+      );
+      if (other) {
+        throw new UsageError(
+          `--image classifies picture files and prints the classes; --${other} belongs to ` +
+            "another use of predict: give one or the other",
+        );
+      }
+    }
     if ((values.csv === undefined) !== (values.submission === undefined)) {
       throw new UsageError("--csv and --submission go together: read one file, write the other");
     }
-    if (values.submission !== undefined) {
-      await checkOutputPath("submission", values.submission, [values.csv!]);
-    }
-    if (values.grid !== undefined) await checkOutputPath("grid", values.grid);
+    await checkPaths({ submission: values.submission, grid: values.grid }, {
+      model: values.model,
+      csv: values.csv,
+      data: values.data,
+      image: values.image,
+    });
     using network = await loadNetwork(values.model, { backend });
 
     if (values.image) {
@@ -110,6 +123,9 @@ export function predict(args: string[], io: Io): Promise<number> {
     }
     if (values.csv !== undefined) {
       const data = await readDigitCsv(values.csv, 256);
+      if (data.count === 0) {
+        throw new Error(`"${values.csv}" has a header and no data rows; nothing to predict`);
+      }
       if (data.rows * data.cols !== network.inputSize) {
         throw new UsageError(
           `--csv "${values.csv}" has ${

@@ -20,7 +20,7 @@ import { writeFileAtomic } from "../_atomic.ts";
 import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
 import { choiceOption, intOption, type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
-import { checkNotAnInput, checkOutputPath } from "./_output.ts";
+import { checkNotAnInput, checkPaths } from "./_output.ts";
 import { PRESET_NAMES, PRESETS } from "../train/presets.ts";
 import { loadTrainingData, type TrainingData } from "./_data.ts";
 import { buildNetwork, computeFlags } from "./_model_flags.ts";
@@ -102,14 +102,13 @@ export function train(args: string[], io: Io): Promise<number> {
     const given = new Set(tokens.flatMap((t) => t.kind === "option" ? [t.name] : []));
     const { backend, threads } = computeFlags(values);
     const say = values.quiet ? () => {} : io.out;
-    await checkOutputPath("out", values.out);
-    if (values.checkpoint !== undefined) {
-      if (values.checkpoint === values.out) {
-        throw new UsageError("--checkpoint and --out name the same file; give two paths");
-      }
-      await checkOutputPath("checkpoint", values.checkpoint);
-    }
-    if (values.report !== undefined) await checkOutputPath("report", values.report);
+    const outputs = { out: values.out, checkpoint: values.checkpoint, report: values.report };
+    await checkPaths(outputs, {
+      resume: values.resume,
+      data: values.data,
+      "train-csv": values["train-csv"],
+      "test-csv": values["test-csv"],
+    });
 
     let network: Network, settings: RunSettings, resume: TrainingState | undefined;
     let data: TrainingData, model: string, init = "";
@@ -139,7 +138,9 @@ export function train(args: string[], io: Io): Promise<number> {
       ));
     }
     try {
-      await checkNotAnInput("out", values.out, data.files);
+      for (const [flag, path] of Object.entries(outputs)) {
+        if (path !== undefined) await checkNotAnInput(flag, path, data.files);
+      }
       if (values.report !== undefined && !data.test) {
         throw new UsageError("--report scores the test set, and this data has no labelled one");
       }
