@@ -18,9 +18,27 @@ const encoder = new TextEncoder();
 /** The process's real standard streams. */
 export function processIo(): Io {
   return {
-    out: (text) => writeAll(Deno.stdout, text),
-    err: (text) => writeAll(Deno.stderr, text),
+    out: writerTo(Deno.stdout),
+    err: writerTo(Deno.stderr),
     isTerminal: Deno.stdout.isTerminal(),
+  };
+}
+
+/**
+ * Writes to `stream` until its reader goes away (`train | head -1`): then
+ * the rest of the output is dropped and the command runs on (the model is
+ * still saved), instead of dying on EPIPE.
+ */
+function writerTo(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    try {
+      writeAll(stream, text);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      closed = true;
+    }
   };
 }
 

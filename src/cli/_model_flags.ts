@@ -4,16 +4,13 @@
 
 import { pixelStatistics } from "../data/batcher.ts";
 import type { ActivationName } from "../kernels/kernels.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "../kernels/select.ts";
+import { BACKEND_CHOICES, type BackendChoice, MAX_THREADS } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";
 import { parseSpec } from "../model/layers/spec.ts";
 import { ACTIVATION_NAMES, Network } from "../model/network.ts";
 import { type Preset, presetArchitecture } from "../train/presets.ts";
 import type { TrainingData } from "./_data.ts";
 import { choiceOption, intOption, UsageError } from "./_io.ts";
-
-/** Largest --threads (the native pool's MND_MAX_THREADS). */
-const MAX_THREADS = 256;
 
 /** `--backend` and `--threads`, as the network options take them. */
 export function computeFlags(

@@ -51,13 +51,28 @@ export function serve(args: string[], io: Io, signal?: AbortSignal): Promise<num
     } catch (e) {
       throw new UsageError(`--model ${values.model}: ${(e as Error).message}`);
     }
-    const server = Deno.serve({
-      hostname: values.host,
-      port,
-      signal,
-      onListen: ({ hostname, port }) =>
-        io.out(`serving ${values.model} (${network.backend}) on http://${hostname}:${port}/\n`),
-    }, handler);
+    let server: Deno.HttpServer;
+    try {
+      server = Deno.serve({
+        hostname: values.host,
+        port,
+        signal,
+        onListen: ({ hostname, port }) =>
+          io.out(`serving ${values.model} (${network.backend}) on http://${hostname}:${port}/\n`),
+      }, handler);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.AddrNotAvailable)) {
+        throw e;
+      }
+      throw new Error(
+        `--host ${values.host} --port ${port}: ${
+          e instanceof Deno.errors.AddrInUse
+            ? "the port is in use by another program; choose another (--port 0 takes any free one)"
+            : "that address is not one of this machine's; use 127.0.0.1 or 0.0.0.0"
+        }`,
+        { cause: e },
+      );
+    }
     await server.finished;
     return 0;
   });

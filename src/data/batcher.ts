@@ -136,12 +136,14 @@ export class Batcher {
     this.#data = data;
     this.#kernels = kernels;
     this.#order = Int32Array.from({ length: data.count }, (_, i) => i);
-    this.#batchIndices = new Int32Array(batchSize);
+    this.#batchIndices = new Int32Array(Math.max(1, Math.min(batchSize, data.count)));
     this.#random = new Random(options.seed ?? 1);
     this.#shuffle = options.shuffle ?? true;
     [this.#scale, this.#shift] = affineOf(options.preprocessing ?? UNIT_SCALE);
-    this.input = kernels.allocate(batchSize * data.rows * data.cols);
-    this.labels = new Int32Array(batchSize);
+    // A batch never holds more than the dataset (a larger size is one batch).
+    const rows = Math.max(1, Math.min(batchSize, data.count));
+    this.input = kernels.allocate(rows * data.rows * data.cols);
+    this.labels = new Int32Array(rows);
     this.#position = data.count;
   }
 

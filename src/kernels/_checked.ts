@@ -20,7 +20,15 @@ import type { KernelCheck, KernelOp as Op, Kernels } from "./kernels.ts";
 
 /** For each operation, a function that throws on bad arguments. */
 const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
-  allocate: (length) => checkDim("allocate", "length", length),
+  allocate(length): void {
+    if (Number.isInteger(length) && length > 0x7fffffff) {
+      throw new RangeError(
+        `Cannot allocate ${length} floats (${(length / 2 ** 28).toFixed(1)} GiB) in one array: ` +
+          "more than 2^31 - 1; use a smaller batch or network",
+      );
+    }
+    checkDim("allocate", "length", length);
+  },
   free: (array) => checkLength("free", "array", array, 0),
   gemm: (_ta, _tb, m, n, k, _alpha, a, b, _beta, c) => checkGemm(m, n, k, a, b, c),
   biasActivationForward: checkBiasActivation,

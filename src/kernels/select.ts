@@ -14,6 +14,9 @@ import { loadWasmKernels } from "./wasm_kernels.ts";
 /** `"auto"` picks native when available, else WebAssembly when built, else TS. */
 export type BackendChoice = "auto" | BackendName;
 
+/** Most worker threads a backend runs (the native pool's `MND_MAX_THREADS`). */
+export const MAX_THREADS = 256;
+
 /** All backend choices, for validation and help texts. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = Object.freeze([
   "auto",
@@ -48,6 +51,11 @@ export interface KernelSelection {
 export function selectKernels(choice: BackendChoice, threads?: number): KernelSelection {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new RangeError(`Thread count must be a positive integer, got ${threads}`);
+  }
+  if (threads !== undefined && threads > MAX_THREADS) {
+    throw new RangeError(
+      `Thread count ${threads} is more than the ${MAX_THREADS} the native pool runs; give fewer`,
+    );
   }
   switch (choice) {
     case "ts":

@@ -17,7 +17,7 @@ import type { BackendChoice } from "../kernels/select.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import { type ActivationName, LEAKY_RELU_SLOPE } from "../kernels/kernels.ts";
 import { affineOf } from "../data/batcher.ts";
-import { ACTIVATION_NAMES, Network } from "./network.ts";
+import { ACTIVATION_NAMES, MAX_PARAMETERS, Network } from "./network.ts";
 import { buildLayers, mlpSpec, parseSpec } from "./layers/spec.ts";
 import type { Layer } from "./layers/layer.ts";
 import { architecture } from "./_architecture.ts";
@@ -26,6 +26,7 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   ModelFormatError,
+  readSafetensorsFile,
   type Tensor,
 } from "./safetensors.ts";
 
@@ -206,6 +207,12 @@ export async function saveNetwork(network: Network, path: string): Promise<void>
 }
 
 /**
+ * Largest model file read: the parameter cap in float32, as much again for
+ * state (batch-norm statistics are far smaller), and the header.
+ */
+const MAX_MODEL_BYTES = 2 * 4 * MAX_PARAMETERS + 100_000_008;
+
+/**
  * Loads a network saved by {@link saveNetwork}.
  *
  * @param path The model file.
@@ -219,5 +226,5 @@ export async function saveNetwork(network: Network, path: string): Promise<void>
  * ```
  */
 export async function loadNetwork(path: string, options: LoadOptions = {}): Promise<Network> {
-  return networkFromBytes(await Deno.readFile(path), path, options);
+  return networkFromBytes(await readSafetensorsFile(path, MAX_MODEL_BYTES), path, options);
 }

@@ -16,7 +16,7 @@ import { Random } from "../random.ts";
 import { INIT_NAMES } from "./initializers.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { evaluate, type Evaluation, predict, predictProba } from "./_inference.ts";
-import { type Images, type Labels, toFloatImages, toInt32Labels } from "./_inputs.ts";
+import { checkFinite, type Images, type Labels, toFloatImages, toInt32Labels } from "./_inputs.ts";
 import { Dense } from "./layers/dense.ts";
 import type { GradientTarget, Layer, Shape } from "./layers/layer.ts";
 import { buildLayers, parseSpec, specToken } from "./layers/spec.ts";
@@ -261,7 +261,10 @@ export class Network {
   /** Float input of `rows` samples: floats as they are, bytes preprocessed. */
   #input(input: Images, rows: number): Float32Array {
     this.#checkRows(rows, input?.length);
-    if (input instanceof Float32Array) return input;
+    if (input instanceof Float32Array) {
+      checkFinite(input, rows, this.inputSize);
+      return input;
+    }
     const need = rows * this.inputSize;
     if (this.#floats.length < need) this.#floats = this.#replace(this.#floats, need);
     toFloatImages(input, this.#floats, need, this.preprocessing);

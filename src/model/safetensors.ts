@@ -180,3 +180,67 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   if (covered !== dataLength) fail(`${dataLength - covered} bytes follow the last tensor`);
   return { metadata, tensors };
 }
+
+/** Reads exactly `into.length` bytes from `file` (fewer only at its end); returns how many. */
+async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<number> {
+  let at = 0;
+  while (at < into.length) {
+    const n = await file.read(into.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return at;
+}
+
+/**
+ * Reads a safetensors file with every size bounded before it is read: a
+ * regular file only (not a device, FIFO or directory), a header of at most
+ * 100 MB, and a size that must equal what the header's byte ranges add up
+ * to, itself at most `limit`.
+ *
+ * @param path The file.
+ * @param limit Largest file accepted, in bytes.
+ * @returns The file's bytes, for {@link decodeSafetensors}.
+ * @throws {ModelFormatError} Naming the file and the sizes.
+ * @throws {Deno.errors.NotFound} If the file does not exist.
+ */
+export async function readSafetensorsFile(path: string, limit: number): Promise<Uint8Array> {
+  const fail = (why: string): never => {
+    throw new ModelFormatError(`Cannot read model file "${path}": ${why}`);
+  };
+  const info = await Deno.stat(path); // follows links: the target counts
+  if (!info.isFile) {
+    fail("it is not a regular file (a directory, device or pipe); name the .safetensors file");
+  }
+  using file = await Deno.open(path);
+  const head = new Uint8Array(8);
+  if (await readFull(file, head) < 8) fail(`its ${info.size} bytes end inside the header length`);
+  const headerLength = Number(new DataView(head.buffer).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER || 8 + headerLength > info.size) {
+    fail(`header length ${headerLength} exceeds the file's ${info.size} bytes or ${MAX_HEADER}`);
+  }
+  const header = new Uint8Array(headerLength);
+  if (await readFull(file, header) < headerLength) fail("it ends inside its header");
+  let end = 0;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(header)) as Record<string, unknown>;
+    for (const [name, entry] of Object.entries(json ?? {})) {
+      const range = (entry as { data_offsets?: unknown })?.data_offsets;
+      if (name !== "__metadata__" && Array.isArray(range) && Number.isSafeInteger(range[1])) {
+        end = Math.max(end, range[1]);
+      }
+    }
+  } catch {
+    // decodeSafetensors names what is wrong with the header
+  }
+  const size = 8 + headerLength + end;
+  if (size > limit) fail(`its header describes ${size} bytes, more than the ${limit} allowed`);
+  if (info.size !== size) {
+    fail(`it is ${info.size} bytes, but its header describes ${size} (truncated or appended to)`);
+  }
+  const bytes = new Uint8Array(size);
+  bytes.set(head);
+  bytes.set(header, 8);
+  if (await readFull(file, bytes.subarray(8 + headerLength)) !== end) fail("it changed as read");
+  return bytes;
+}

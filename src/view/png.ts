@@ -25,8 +25,8 @@ export class ImageFormatError extends Error {
   }
 }
 
-/** Largest image decoded: 64 megapixels. */
-const MAX_PIXELS = 64 * 2 ** 20;
+/** Largest image decoded by default: 64 megapixels. */
+export const MAX_PIXELS = 64 * 2 ** 20;
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const COLOR_CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 4: 2, 2: 3, 6: 4, 3: 1 };
 
@@ -110,6 +110,8 @@ function paeth(a: number, b: number, c: number): number {
  *
  * @param bytes The file's bytes.
  * @param source File name for messages.
+ * @param maxPixels Largest width x height decoded (default 64 megapixels),
+ *   checked against the header before anything is decoded.
  * @returns The image (palette images come back as RGB or RGBA).
  * @throws {ImageFormatError} If the file is not a PNG, is corrupt, interlaced or too large.
  * @example See {@link encodePng}.
@@ -117,7 +119,11 @@ function paeth(a: number, b: number, c: number): number {
  * import { decodePng } from "jsr:@x/mnist-dnn";
  * ```
  */
-export async function decodePng(bytes: Uint8Array, source: string): Promise<RasterImage> {
+export async function decodePng(
+  bytes: Uint8Array,
+  source: string,
+  maxPixels: number = MAX_PIXELS,
+): Promise<RasterImage> {
   const fail = (why: string): never => {
     throw new ImageFormatError(`Cannot read PNG "${source}": ${why}`);
   };
@@ -136,6 +142,7 @@ export async function decodePng(bytes: Uint8Array, source: string): Promise<Rast
       fail(`chunk ${type} fails its CRC`);
     }
     if (type === "IHDR") {
+      if (length !== 13) fail(`its IHDR chunk has ${length} bytes, not 13`);
       width = view.getUint32(at + 8), height = view.getUint32(at + 12);
       depth = data[8], color = data[9];
       if (data[12] !== 0) fail("interlaced images are not supported; save it without interlacing");
@@ -145,12 +152,13 @@ export async function decodePng(bytes: Uint8Array, source: string): Promise<Rast
     else if (type === "IEND") break;
     at += 12 + length;
   }
+  if (color < 0) fail("it has no IHDR chunk (the header giving its size and color type)");
   const stored = COLOR_CHANNELS[color];
   if (!stored || !(depth === 8 || depth === 16 || (color === 3 && depth === 8))) {
     fail(`color type ${color} at ${depth} bits is not supported (8-bit grey, RGB, RGBA, palette)`);
   }
-  if (!(width > 0 && height > 0) || width * height > MAX_PIXELS) {
-    fail(`${width}x${height} pixels is empty or more than ${MAX_PIXELS}`);
+  if (!(width > 0 && height > 0) || width * height > maxPixels) {
+    fail(`${width}x${height} pixels is empty or more than the ${maxPixels} allowed`);
   }
   if (color === 3 && !palette) fail("palette image without a PLTE chunk");
   const bpp = stored * (depth / 8), stride = width * bpp;
@@ -212,6 +220,8 @@ export async function decodePng(bytes: Uint8Array, source: string): Promise<Rast
  *
  * @param bytes The file's bytes.
  * @param source File name for messages.
+ * @param maxPixels Largest width x height decoded (default 64 megapixels),
+ *   checked against the header before anything is decoded.
  * @returns A grey image scaled to 0..255.
  * @throws {ImageFormatError} If the file is not a valid PGM.
  * @example
@@ -221,7 +231,11 @@ export async function decodePng(bytes: Uint8Array, source: string): Promise<Rast
  * console.log(decodePgm(pgm, "x.pgm").data); // Uint8Array(2) [ 0, 128 ]
  * ```
  */
-export function decodePgm(bytes: Uint8Array, source: string): RasterImage {
+export function decodePgm(
+  bytes: Uint8Array,
+  source: string,
+  maxPixels: number = MAX_PIXELS,
+): RasterImage {
   const fail = (why: string): never => {
     throw new ImageFormatError(`Cannot read PGM "${source}": ${why}`);
   };
@@ -240,7 +254,10 @@ export function decodePgm(bytes: Uint8Array, source: string): RasterImage {
   const magic = token();
   if (magic !== "P5" && magic !== "P2") fail(`magic "${magic.slice(0, 8)}" is not P5 or P2`);
   const [width, height, max] = [token(), token(), token()].map(Number);
-  if (!(width > 0 && height > 0 && width * height <= MAX_PIXELS && max > 0 && max < 65536)) {
+  const whole = [width, height, max].every(Number.isInteger);
+  if (
+    !(whole && width > 0 && height > 0 && width * height <= maxPixels && max > 0 && max < 65536)
+  ) {
     fail(`header ${width}x${height}, maxval ${max} is out of range`);
   }
   const data = new Uint8Array(width * height);

@@ -16,6 +16,13 @@ import { checkDigitNetwork, classifyDigit } from "./_digit.ts";
 /** Largest request body accepted: 1 MiB (a 280x280 canvas PNG is a few KB). */
 export const MAX_BODY_BYTES = 2 ** 20;
 
+/**
+ * Largest picture decoded for a prediction: 4 megapixels (a digit needs
+ * 28x28; the page sends 280x280). Checked in the PNG header before any
+ * pixel is decoded, so no request holds the server long.
+ */
+export const MAX_REQUEST_PIXELS = 4 * 2 ** 20;
+
 /** Files served beside the page, read once from beside this module (a local file or the package's URL). */
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "./index.html", type: "text/html; charset=utf-8" },
@@ -56,14 +63,25 @@ class HttpError extends Error {
 
 /** The body, refused with 413 past `MAX_BODY_BYTES` (declared or sent). */
 async function readBody(request: Request): Promise<Uint8Array> {
+  const tooLarge = async (): Promise<never> => {
+    // Not read further: the 413 closes the connection instead of draining the rest.
+    await request.body?.cancel().catch(() => {});
+    throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
+  };
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
+  if (declared > MAX_BODY_BYTES) await tooLarge();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of request.body ?? []) {
-    total += chunk.length;
-    if (total > MAX_BODY_BYTES) throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
+  const reader = request.body?.getReader();
+  for (;;) {
+    const { done, value } = await reader?.read() ?? { done: true, value: undefined };
+    if (done) break;
+    total += value.length;
+    if (total > MAX_BODY_BYTES) {
+      reader!.releaseLock();
+      await tooLarge();
+    }
+    chunks.push(value);
   }
   const body = new Uint8Array(total);
   chunks.reduce((at, c) => (body.set(c, at), at + c.length), 0);
@@ -76,7 +94,7 @@ async function inputOf(request: Request, width: number): Promise<Uint8Array> {
   const type = request.headers.get("content-type") ?? "";
   if (type.startsWith("image/png") || body[0] === 0x89) {
     try {
-      return mnistStyle(await decodePng(body, "request body"));
+      return mnistStyle(await decodePng(body, "request body", MAX_REQUEST_PIXELS));
     } catch (e) {
       if (e instanceof ImageFormatError) throw new HttpError(400, e.message);
       throw e;
@@ -131,21 +149,30 @@ export function digitHandler(network: Network): (request: Request) => Promise<Re
   return async (request) => {
     const { pathname } = new URL(request.url);
     try {
-      if (request.method === "GET") {
-        const file = staticFile(pathname);
-        if (file) return await file;
-        if (pathname === "/model.safetensors") {
+      if (request.method === "GET" || request.method === "HEAD") {
+        let response = await staticFile(pathname);
+        if (!response && pathname === "/model.safetensors") {
           model ??= networkToBytes(network) as Uint8Array<ArrayBuffer>;
-          return new Response(model, {
+          response = new Response(model, {
             headers: { "content-type": "application/octet-stream", "cache-control": "no-cache" },
           });
         }
+        // HEAD: the same status and headers, no body.
+        if (response && request.method === "HEAD") {
+          await response.body?.cancel();
+          return new Response(null, { status: response.status, headers: response.headers });
+        }
+        if (response) return response;
       }
       if (pathname !== "/api/predict") throw new HttpError(404, `no ${pathname} here; see /`);
       if (request.method !== "POST") throw new HttpError(405, "POST a digit to /api/predict");
       return json(200, classifyDigit(network, await inputOf(request, 784)));
     } catch (e) {
-      if (e instanceof HttpError) return json(e.status, { error: e.message });
+      if (e instanceof HttpError) {
+        const response = json(e.status, { error: e.message });
+        if (e.status === 413) response.headers.set("connection", "close");
+        return response;
+      }
       return json(500, { error: (e as Error).message });
     }
   };
