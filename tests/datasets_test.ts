@@ -184,7 +184,7 @@ Deno.test("train --train-csv/--test-csv trains on Kaggle-style CSV; --out may no
     match(io.stdout, /no labelled test set; after 6 epochs/);
 
     const refused: [string[], RegExp][] = [
-      [[...args, "--out", trainCsv], /--out ".*train\.csv": is the data file being read/],
+      [[...args, "--out", trainCsv], /--out ".*train\.csv" would replace --train-csv/],
       [[...args, "--data", dir, "--out", out], /--data and --train-csv both name training data/],
       [["--test-csv", testCsv, "--out", out], /--test-csv needs --train-csv/],
       [

@@ -10,6 +10,7 @@ import { fit, TrainingDivergedError } from "../src/train/fit.ts";
 import { ModelFormatError } from "../src/model/safetensors.ts";
 import { backends } from "./_backends.ts";
 import { selectKernels } from "../src/kernels/select.ts";
+import { wasmHeapUsage } from "../src/kernels/wasm_kernels.ts";
 import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 import { decodePgm, decodePng, encodePng } from "../src/view/png.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
@@ -155,7 +156,7 @@ Deno.test("the CLI names the file and line of a label the model lacks, and refus
     if (Deno.build.os !== "windows") {
       await rejects(
         () => checkOutputPath("out", "/dev/stdout"),
-        /--out "\/dev\/stdout": exists and is not a regular file/,
+        /--out "\/dev\/stdout": is a device or system file/,
       );
     }
   } finally {
@@ -242,5 +243,37 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name:
+    "memory is estimated before it is taken: fit refuses what does not fit, evaluation chunks shrink",
+  ignore: !backends.find((b) => b.name === "wasm" && !b.ignore),
+  async fn(): Promise<void> {
+    const deep = Array(4).fill("conv(64,3,pad=1) relu").join(" ") + " flatten dense(10)";
+    const count = 300;
+    const live = wasmHeapUsage().networks;
+    const images = new Uint8Array(count * 784).map((_, i) => i % 251);
+    const labels = new Uint8Array(count).map((_, i) => i % 10);
+    const data = { images, labels, count, rows: 28, cols: 28 };
+    {
+      using net = Network.fromSpec(deep, { inputShape: [28, 28, 1], backend: "wasm" });
+      // 300 images at once would need ~240 MB of activations; chunks stay near 64 MiB.
+      const start = wasmHeapUsage().bytes;
+      const result = net.evaluate(data);
+      ok(result.accuracy >= 0);
+      const used = wasmHeapUsage().peakBytes - start;
+      ok(used < 128 * 2 ** 20, `evaluation peaked at ${(used / 2 ** 20).toFixed(0)} MiB`);
+      await rejects(
+        () => fit(net, data, { epochs: 1, batchSize: 256 }),
+        /at batch 256 needs about \d+ MiB .* more than the \d+ MiB the wasm heap has free/,
+      );
+      await rejects(
+        () => fit(net, data, { epochs: 1, batchSize: 4, memoryLimit: 2 ** 20 }),
+        /needs about \d+ MiB .* more than the 1 MiB memoryLimit; .* or raise memoryLimit/,
+      );
+    }
+    equal(wasmHeapUsage().networks, live);
   },
 });

@@ -147,7 +147,7 @@ Deno.test({
       for (
         const [args, message] of [
           [["--model", model], /--onnx OUT is required/],
-          [["--model", model, "--onnx", model], /is the data file being read/],
+          [["--model", model, "--onnx", model], /would replace --model .* which is read/],
           [["--model", model, "--onnx", `${dir}/no/x.onnx`], /does not exist/],
         ] as const
       ) {

@@ -36,6 +36,11 @@ export async function checkOutputPath(flag: string, path: string): Promise<void>
   if (dataset.some((f) => base === f || base.endsWith(`-${f}`))) {
     fail("that is the name of a dataset file; choose another name");
   }
+  // Devices and kernel files (`/dev/stdout`): Deno asks for --allow-all
+  // before it even looks at them, and they are never a file to save.
+  if (Deno.build.os !== "windows" && /^\/(dev|proc|sys)\//.test(path)) {
+    fail("is a device or system file, not a file to save into; choose another path");
+  }
   try {
     const info = await Deno.stat(path);
     if (!info.isFile) fail("exists and is not a regular file; choose another path");

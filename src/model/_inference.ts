@@ -18,6 +18,8 @@ export interface InferenceModel {
   readonly kernels: Kernels;
   /** Applied to byte inputs. */
   readonly preprocessing: Preprocessing;
+  /** Bytes held to run `rows` samples (see `Network.memoryBytes`). */
+  memoryBytes?(rows: number): number;
   /** Logits of `rows` float samples (evaluation mode). */
   forward(x: Float32Array, rows: number): Float32Array;
 }
@@ -34,6 +36,21 @@ export interface Evaluation {
 
 /** Largest number of rows pushed through the network at once. */
 const CHUNK_ROWS = 500;
+/**
+ * Work memory one chunk may take: 64 MiB. The `cnn` preset's layers hold
+ * about 200 KB per image, so its chunks are 300-odd images, and a deep
+ * stack of wide convolutions gets a few images per chunk instead of
+ * gigabytes.
+ */
+const CHUNK_BYTES = 64 * 2 ** 20;
+
+/** Rows per chunk: at most {@link CHUNK_ROWS}, and within {@link CHUNK_BYTES} of work memory. */
+function chunkRows(network: InferenceModel, count: number): number {
+  const rows = Math.min(count, CHUNK_ROWS);
+  if (!network.memoryBytes || rows === 0) return rows;
+  const perRow = (network.memoryBytes(rows) - network.memoryBytes(0)) / rows;
+  return Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / perRow)));
+}
 
 /**
  * Calls `visit` with the logits of each chunk of samples. Byte inputs are
@@ -48,7 +65,7 @@ function forEachChunk(
 ): void {
   const width = network.inputSize;
   const count = input.length / width;
-  const chunk = Math.min(count, CHUNK_ROWS);
+  const chunk = chunkRows(network, count);
   if (chunk === 0) return;
   const kernels = network.kernels;
   const bytes = input instanceof Float32Array ? undefined : bytesOf(input);
@@ -135,7 +152,7 @@ export function evaluate(network: InferenceModel, data: Dataset): Evaluation {
   const classes = network.outputSize;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const stats = new Float64Array(2);
-  const grad = new Float32Array(Math.min(data.count, CHUNK_ROWS) * classes);
+  const grad = new Float32Array(chunkRows(network, data.count) * classes);
   forEachChunk(
     network,
     data.images.subarray(0, data.count * width),

@@ -220,6 +220,30 @@ export class Network {
     }
   }
 
+  /**
+   * Bytes the network holds to run `rows` samples at once: parameters,
+   * gradients and state, the converted input, and every layer's work
+   * buffers (training adds the input gradients and the loss gradient).
+   * Evaluation sizes its chunks from it, and `fit` checks it against a
+   * limit before it allocates.
+   *
+   * @param rows Samples per call (a batch, or an evaluation chunk).
+   * @param training Whether for training (backward buffers included).
+   * @returns The estimate in bytes.
+   * @example A wide layer costs more per sample
+   * ```ts
+   * import { Network } from "jsr:@x/mnist-dnn";
+   * const net = new Network({ sizes: [784, 512, 10], backend: "ts" });
+   * console.log(net.memoryBytes(64, true) > net.memoryBytes(64)); // true
+   * ```
+   */
+  memoryBytes(rows: number, training: boolean = false): number {
+    let floats = 2 * this.params.length + this.state.length + rows * this.inputSize;
+    if (training) floats += rows * this.outputSize;
+    for (const layer of this.layers) floats += layer.workFloats(rows, training);
+    return 4 * floats;
+  }
+
   /** Input width (values per sample). */
   get inputSize(): number {
     return this.layers[0].inputSize;

@@ -10,6 +10,7 @@ import { type AugmentName, type AugmentOptions, augmentParams } from "../data/au
 import { checkDataset, type Dataset, splitDataset } from "../data/dataset.ts";
 import type { Evaluation, Network } from "../model/network.ts";
 import { markFinite } from "../model/_inputs.ts";
+import { wasmHeapUsage } from "../kernels/wasm_kernels.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../model/optimizers.ts";
 import { Dropout } from "../model/layers/dropout.ts";
 import { type Schedule, scheduleFactor, type StepOptions } from "./schedules.ts";
@@ -49,6 +50,13 @@ export interface FitOptions extends StepOptions {
   epochs: number;
   /** Samples per update (1 = per-sample SGD). Default 64. */
   batchSize?: number;
+  /**
+   * Most memory the run may take, in bytes: the network's parameters,
+   * gradients, optimizer state and work buffers for one batch, estimated
+   * before anything is allocated (`Network.memoryBytes`). Default 4 GiB;
+   * on wasm also what its heap has free.
+   */
+  memoryLimit?: number;
   /** An optimizer, or the name of one to create. Default `"sgd"`. */
   optimizer?: OptimizerName | Optimizer;
   /** Learning rate when `optimizer` is a name. Default 0.1. */
@@ -143,6 +151,31 @@ function checkLearning(metrics: EpochMetrics, samples: number, classes: number):
         `guess scores ${uniform.toFixed(2)}) and ${(100 * accuracy).toFixed(1)}% of the ` +
         `training samples are right, chance level; the learning rate ` +
         `${metrics.learningRate} is likely too high: lower it`,
+    );
+  }
+}
+
+/** Default {@link FitOptions.memoryLimit}: 4 GiB. */
+const MEMORY_LIMIT = 4 * 2 ** 30;
+
+/** Throws a RangeError, before anything is allocated, when a batch would not fit the limit. */
+function checkMemory(network: Network, rows: number, options: FitOptions): void {
+  const limit = options.memoryLimit ?? MEMORY_LIMIT;
+  if (!(limit > 0)) throw new RangeError(`memoryLimit must be > 0 bytes, got ${limit}`);
+  // The batch (and its augmented copy) and up to two optimizer arrays.
+  const need = network.memoryBytes(rows, true) + 4 * rows * network.inputSize * 2 +
+    4 * 2 * network.params.length;
+  const heap = network.kernels.name === "wasm" ? wasmHeapUsage() : undefined;
+  const free = heap ? heap.capacity - heap.bytes : Infinity;
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+  if (need > limit || need > free) {
+    throw new RangeError(
+      `Training "${network.spec}" at batch ${rows} needs about ${mib(need)} MiB (parameters, ` +
+        `optimizer state and work buffers), more than ${
+          need > limit
+            ? `the ${mib(limit)} MiB memoryLimit`
+            : `the ${mib(free)} MiB the wasm heap has free`
+        }; use a smaller batch or network${need > limit ? ", or raise memoryLimit" : ""}`,
     );
   }
 }
@@ -243,6 +276,7 @@ export async function fit(
     );
   }
   const batchSize = options.batchSize ?? 64;
+  checkMemory(network, Math.min(batchSize, data.count), options);
   const perSample = batchSize === 1;
   const batcher = new Batcher(data, network.kernels, {
     batchSize: perSample ? SAMPLE_CHUNK : batchSize,

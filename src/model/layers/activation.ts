@@ -52,4 +52,9 @@ export class Activation extends Layer {
     this.kernels.activationBackward(dy, this.#y, rows * this.inputSize, this.#code);
     return dy;
   }
+
+  /** See {@link Layer.workFloats}: the backward pass works in place. */
+  override workFloats(rows: number): number {
+    return rows * this.outputSize;
+  }
 }

@@ -128,4 +128,9 @@ export class BatchNorm extends Layer {
     );
     return needInput ? this.#dx : undefined;
   }
+
+  /** See {@link Layer.workFloats}: output, normalized input, input gradient. */
+  override workFloats(rows: number, training: boolean): number {
+    return rows * this.inputSize * (training ? 3 : 2) + this.features;
+  }
 }

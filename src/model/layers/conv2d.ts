@@ -229,4 +229,10 @@ export class Conv2d extends Layer {
     this.#geom[0] = n;
     return x.subarray(s * this.inputSize, (s + n) * this.inputSize);
   }
+
+  /** See {@link Layer.workFloats}: also one chunk of receptive fields. */
+  override workFloats(rows: number, training: boolean): number {
+    const col = rows > 0 ? this.#chunk * this.#positions * this.#fieldSize : 0;
+    return super.workFloats(rows, training) + col;
+  }
 }

@@ -76,4 +76,9 @@ export class Dropout extends Layer {
     this.kernels.multiply(dy, dy, this.#mask, n);
     return dy;
   }
+
+  /** See {@link Layer.workFloats}: output and mask, in training only. */
+  override workFloats(rows: number, training: boolean): number {
+    return training && this.rate > 0 ? 2 * rows * this.outputSize : 0;
+  }
 }

@@ -28,4 +28,9 @@ export class Flatten extends Layer {
   backward(dy: Float32Array): Float32Array {
     return dy;
   }
+
+  /** See {@link Layer.workFloats}: a flatten is a view of its input. */
+  override workFloats(): number {
+    return 0;
+  }
 }

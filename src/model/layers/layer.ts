@@ -127,6 +127,15 @@ export abstract class Layer {
   }
 
   /**
+   * Floats of work buffers this layer holds for `rows` samples (outputs,
+   * and in training the input gradient): what {@link Network} adds up to
+   * bound memory before it allocates.
+   */
+  workFloats(rows: number, training: boolean): number {
+    return rows * (this.outputSize + (training ? this.inputSize : 0));
+  }
+
+  /**
    * A zeroed work buffer of `length` floats from the backend, owned by this
    * layer; `old` (a buffer it replaces) is given back first.
    */
