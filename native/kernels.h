@@ -38,7 +38,7 @@
 #define MND_API __attribute__((visibility("default")))
 #endif
 
-#define MND_ABI_VERSION 6
+#define MND_ABI_VERSION 7
 
 #define MND_ACT_IDENTITY 0
 #define MND_ACT_SIGMOID 1
@@ -112,12 +112,13 @@ MND_API void mnd_column_sums(float *out, const float *x, int32_t rows,
 // out (n) = a * b, elementwise (dropout backward: dx = dy * mask).
 MND_API void mnd_multiply(float *out, const float *a, const float *b,
                           int32_t n);
-// out (count,features) = pixels[indices[i]] * scale + shift, and when both
-// label pointers are non-null, out_labels[i] = labels[indices[i]].
+// out (count,features) = (float)(pixels[indices[i]] * scale) + shift, in
+// double (pixel / 255 exactly), and when both label pointers are non-null,
+// out_labels[i] = labels[indices[i]].
 MND_API void mnd_gather_batch(float *out, int32_t *out_labels,
                               const uint8_t *pixels, const uint8_t *labels,
                               const int32_t *indices, int32_t count,
-                              int32_t features, float scale, float shift);
+                              int32_t features, double scale, double shift);
 
 // ---- optimizers (optim.c) --------------------------------------------------
 
@@ -137,10 +138,13 @@ MND_API void mnd_momentum_step(float *params, const float *grads,
 // where lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), eps_t = eps *
 // sqrt(1 - beta2^t) at step t, and keep = 1 - lr * decoupled decay (AdamW;
 // 1 for Adam). All arrays (n).
+// one_minus_beta1 and one_minus_beta2 are formed by the caller in double
+// (as PyTorch does): 1.0f - beta2 in float is 0.0009999871 for 0.999.
 MND_API void mnd_adam_step(float *params, const float *grads, float *m,
                            float *v, int32_t n, float lr_t, float beta1,
-                           float beta2, float eps_t, float weight_decay,
-                           float keep);
+                           float beta2, float one_minus_beta1,
+                           float one_minus_beta2, float eps_t,
+                           float weight_decay, float keep);
 // Steps scaled by a running mean of squared gradients (RMSprop, AdaGrad):
 // g' = g + weight_decay * p; s = rho * s + c * g'^2;
 // p -= lr * g' / (sqrt(s) + eps). RMSprop: rho = alpha, c = 1 - alpha;

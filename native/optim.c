@@ -27,12 +27,13 @@ MND_API void mnd_momentum_step(float *params, const float *grads,
 
 MND_API void mnd_adam_step(float *params, const float *grads, float *m,
                            float *v, int32_t n, float lr_t, float beta1,
-                           float beta2, float eps_t, float weight_decay,
-                           float keep) {
+                           float beta2, float one_minus_beta1,
+                           float one_minus_beta2, float eps_t,
+                           float weight_decay, float keep) {
   for (int32_t i = 0; i < n; i++) {
     const float g = grads[i] + weight_decay * params[i];
-    const float mi = m[i] = beta1 * m[i] + (1.0f - beta1) * g;
-    const float vi = v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
+    const float mi = m[i] = beta1 * m[i] + one_minus_beta1 * g;
+    const float vi = v[i] = beta2 * v[i] + one_minus_beta2 * g * g;
     params[i] = keep * params[i] - lr_t * mi / (sqrtf(vi) + eps_t);
   }
 }

@@ -122,7 +122,7 @@ Deno.test("train: --out is checked before any training and never replaces what w
       ["", /--out "": name the file to write/],
       [`${dir}/missing/m.safetensors`, /directory ".*missing" does not exist/],
       [dir, /exists and is not a regular file/],
-      ["/dev/null", /exists and is not a regular file/],
+      ["/dev/null", /is a device or system file, not a file to save into/],
       [data, /that is the name of a dataset file/],
       [`${dir}/t10k-images-idx3-ubyte.gz`, /that is the name of a dataset file/],
     ];

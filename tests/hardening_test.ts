@@ -277,3 +277,67 @@ Deno.test({
     equal(wasmHeapUsage().networks, live);
   },
 });
+
+for (const { name, ignore } of backends) {
+  Deno.test({
+    name: `${name}: plain SGD rounds each weight once per step, as momentum 0 (and PyTorch) do`,
+    ignore,
+    fn(): void {
+      const backend = name as "ts";
+      // A conv layer (its gradient sums rows x positions, many GEMM slices)
+      // and a dense one at 300 rows (past one 256-row slice).
+      const spec = "conv(4,3,pad=1) relu maxpool(2) flatten dense(5)";
+      const rows = 300;
+      const x = new Float32Array(rows * 36).map((_, i) => Math.sin(i * 0.37));
+      const y = new Int32Array(rows).map((_, i) => i % 5);
+      const make = () => Network.fromSpec(spec, { inputShape: [6, 6, 1], backend, seed: 9 });
+      const sgd = make(), momentum0 = make();
+      const a = createOptimizer({ type: "sgd", learningRate: 0.05, weightDecay: 1e-3 });
+      const b = createOptimizer({
+        type: "momentum",
+        learningRate: 0.05,
+        momentum: 0,
+        weightDecay: 1e-3,
+      });
+      for (let step = 0; step < 5; step++) {
+        sgd.trainBatch(x, y, rows, a);
+        momentum0.trainBatch(x, y, rows, b);
+      }
+      const differ = sgd.params.findIndex((v, i) => v !== momentum0.params[i]);
+      equal(
+        differ,
+        -1,
+        `parameter ${differ}: ${sgd.params[differ]} vs ${momentum0.params[differ]}`,
+      );
+      sgd.dispose(), momentum0.dispose(), b.dispose();
+    },
+  });
+}
+
+for (const { name, kernels, ignore } of backends) {
+  Deno.test({
+    name: `${name}: pixels scale to exactly pixel/255, and Adam's 1 - beta is formed in double`,
+    ignore,
+    fn(): void {
+      const k = kernels!;
+      // Every byte value, gathered with the unit scale.
+      const pixels = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const out = k.allocate(256);
+      k.gatherBatch(out, null, pixels, null, Int32Array.of(0), 1, 256, 1 / 255, 0);
+      const off = [...out].findIndex((v, i) => v !== Math.fround(i / 255));
+      equal(off, -1, `byte ${off}: ${out[off]} vs ${Math.fround(off / 255)}`);
+      // One Adam step from zero moments: v = (1 - beta2) g^2 and m = (1 - beta1) g,
+      // against a double-precision reference (float32's 1 - 0.999 is 1.3e-5 off).
+      const n = 64, g = k.allocate(n), p = k.allocate(n), m = k.allocate(n), v = k.allocate(n);
+      g.set(Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1)));
+      k.adamStep(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, 0, 1);
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        worst = Math.max(worst, Math.abs(v[i] / (0.001 * g[i] * g[i]) - 1));
+        worst = Math.max(worst, Math.abs(m[i] / (0.1 * g[i]) - 1));
+      }
+      ok(worst < 5e-7, `worst relative error ${worst.toExponential(2)}`);
+      for (const a of [out, g, p, m, v]) k.free(a);
+    },
+  });
+}

@@ -21,23 +21,23 @@ export interface PrebuiltFile {
 export const PREBUILT: Readonly<Record<string, PrebuiltFile>> = {
   "darwin-aarch64": {
     path: "darwin-aarch64/libmnist_dnn.dylib",
-    sha256: "72682f234f87cc4eb9a5bd2088286d2ee37d966ab0031632e5d98b51828fd740",
+    sha256: "57de2e3c42756323aa15f6dda95c4af6bb2734064f70275ffa6501647fc2b741",
   },
   "darwin-x86_64": {
     path: "darwin-x86_64/libmnist_dnn.dylib",
-    sha256: "7733936eff413f847ee3519ae26246ce56eeaf9aeea6bff252b9ae0385f9b193",
+    sha256: "3600a5452de2b3422d68c49df35b8b921e0145ed848505dc870223f56e5d735f",
   },
   "linux-aarch64": {
     path: "linux-aarch64/libmnist_dnn.so",
-    sha256: "2c6715d2bd5fe40a7d8806ee30578cfe501b21fde142474410f87b58b2c8bfc0",
+    sha256: "73c789a06cba1b14957ea2a4dc4d4e14c69f3ebfea8ea97047c15ca345e8b141",
   },
   "linux-x86_64": {
     path: "linux-x86_64/libmnist_dnn.so",
-    sha256: "4214e1c739b04067c2df098b302b5cd7536b13da93e4e87626d4990fbc3b216e",
+    sha256: "38628d350895ec219982ad2f34aa8d6e2f70f4e218176be80f539b1787138b98",
   },
   "windows-x86_64": {
     path: "windows-x86_64/mnist_dnn.dll",
-    sha256: "8b26de0fd94fa74b022fbb1659c58d0e62c0fe1b2d056db99dc8bc2a022dc65a",
+    sha256: "61855d44082f2ada8436bcd4152646a23823d6d3509133cca4e8613fea4392ae",
   },
 };
 // ---- end of generated table

@@ -187,8 +187,8 @@ export const SYMBOLS = {
       "buffer", // const int32_t *indices
       "i32", // int32_t count
       "i32", // int32_t features
-      "f32", // float scale
-      "f32", // float shift
+      "f64", // double scale
+      "f64", // double shift
     ],
     result: "void",
   },
@@ -225,6 +225,8 @@ export const SYMBOLS = {
       "f32", // float lr_t
       "f32", // float beta1
       "f32", // float beta2
+      "f32", // float one_minus_beta1
+      "f32", // float one_minus_beta2
       "f32", // float eps_t
       "f32", // float weight_decay
       "f32", // float keep
@@ -284,7 +286,7 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** ABI version this module was written against (`MND_ABI_VERSION`). */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** The loaded library's functions. */
 export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

@@ -107,7 +107,23 @@ export function nativeOps(lib: NativeSymbols): Kernels {
     sgdStep: lib.mnd_sgd_step,
     momentumStep: (params, grads, velocity, n, lr, momentum, weightDecay, nesterov) =>
       lib.mnd_momentum_step(params, grads, velocity, n, lr, momentum, weightDecay, +nesterov),
-    adamStep: lib.mnd_adam_step,
+    // 1 - beta in double, then rounded once (as PyTorch forms it).
+    adamStep: (params, grads, m, v, n, lrT, beta1, beta2, epsT, weightDecay, keep) =>
+      lib.mnd_adam_step(
+        params,
+        grads,
+        m,
+        v,
+        n,
+        lrT,
+        beta1,
+        beta2,
+        1 - beta1,
+        1 - beta2,
+        epsT,
+        weightDecay,
+        keep,
+      ),
     rmsStep: lib.mnd_rms_step,
     augment: lib.mnd_augment,
     gatherBatch: (out, outLabels, pixels, labels, indices, count, features, scale, shift) => {

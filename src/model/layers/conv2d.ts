@@ -9,7 +9,13 @@
 import { ACTIVATION_CODES, type ActivationName, type Kernels } from "../../kernels/kernels.ts";
 import type { Random } from "../../random.ts";
 import { initializeLayer, type InitName } from "../initializers.ts";
-import { type GradientTarget, Layer, type LayerTensor, type Shape } from "./layer.ts";
+import {
+  type GradientTarget,
+  Layer,
+  type LayerTensor,
+  sgdFromTarget,
+  type Shape,
+} from "./layer.ts";
 
 /**
  * Floats of im2col matrix processed at once (2 MiB). A whole batch's matrix
@@ -212,15 +218,33 @@ export class Conv2d extends Layer {
       }
     }
     // The weight gradient sums over chunks, each with its receptive fields
-    // gathered again (cheaper than keeping the whole batch's).
-    const weight = direct ? this.#weight : this.#gradWeight;
+    // gathered again (cheaper than keeping the whole batch's). It sums over
+    // rows x positions, far more than one GEMM slice, so a plain SGD step is
+    // never folded in (that would round each weight once per slice): the
+    // gradients come first, then one step.
+    const [a, b] = direct ? [1, 0] : [alpha, beta];
     for (let s = 0; s < rows; s += this.#chunk) {
       const n = Math.min(this.#chunk, rows - s);
       k.im2col(this.#col, this.#inputs(this.#x, s, n), this.#geom);
       const dyChunk = dy.subarray(s * per * f, (s + n) * per * f);
-      k.gemm(true, false, f, field, n * per, alpha, dyChunk, this.#col, s === 0 ? beta : 1, weight);
+      k.gemm(
+        true,
+        false,
+        f,
+        field,
+        n * per,
+        a,
+        dyChunk,
+        this.#col,
+        s === 0 ? b : 1,
+        this.#gradWeight,
+      );
     }
-    k.columnSums(direct ? this.#bias : this.#gradBias, dy, rows * per, f, alpha, beta);
+    k.columnSums(this.#gradBias, dy, rows * per, f, a, b);
+    if (direct) {
+      sgdFromTarget(k, this.#weight, this.#gradWeight, target);
+      sgdFromTarget(k, this.#bias, this.#gradBias, target);
+    }
     return dx;
   }
 

@@ -8,7 +8,15 @@
 import { ACTIVATION_CODES, type ActivationName, type Kernels } from "../../kernels/kernels.ts";
 import type { Random } from "../../random.ts";
 import { initializeLayer, type InitName } from "../initializers.ts";
-import { type GradientTarget, Layer, type LayerTensor, type Shape, sizeOf } from "./layer.ts";
+import {
+  FOLD_MAX_ROWS,
+  type GradientTarget,
+  Layer,
+  type LayerTensor,
+  sgdFromTarget,
+  type Shape,
+  sizeOf,
+} from "./layer.ts";
 
 /** A fully connected layer (input of any shape is read as a flat vector). */
 export class Dense extends Layer {
@@ -125,19 +133,16 @@ export class Dense extends Layer {
       dx = this.#dx;
       k.gemm(false, false, rows, width, n, 1, dy, this.#weight, 0, dx);
     }
-    k.gemm(
-      true,
-      false,
-      n,
-      width,
-      rows,
-      alpha,
-      dy,
-      this.#x,
-      beta,
-      direct ? this.#weight : this.#gradWeight,
-    );
-    k.columnSums(direct ? this.#bias : this.#gradBias, dy, rows, n, alpha, beta);
+    // A folded SGD step writes the weights directly; past one GEMM slice of
+    // rows it would round them once per slice, so it takes the gradients.
+    const fold = direct && rows <= FOLD_MAX_ROWS;
+    const [a, b] = fold || !direct ? [alpha, beta] : [1, 0];
+    k.gemm(true, false, n, width, rows, a, dy, this.#x, b, fold ? this.#weight : this.#gradWeight);
+    k.columnSums(fold ? this.#bias : this.#gradBias, dy, rows, n, a, b);
+    if (direct && !fold) {
+      sgdFromTarget(k, this.#weight, this.#gradWeight, target);
+      sgdFromTarget(k, this.#bias, this.#gradBias, target);
+    }
     return dx;
   }
 }

@@ -36,6 +36,29 @@ export interface GradientTarget {
   direct: boolean;
 }
 
+/**
+ * Most rows a plain-SGD step may be folded over: every backend's GEMM sums
+ * its inner dimension in slices of 256 and writes the output once per
+ * slice, so a step folded over more rows would round each weight once per
+ * slice instead of once (PyTorch rounds once).
+ */
+export const FOLD_MAX_ROWS = 256;
+
+/**
+ * The plain-SGD step of a `direct` target, applied to `params` from
+ * gradients computed into `grads` (alpha 1, beta 0): each weight is rounded
+ * once, as when the step is folded over one GEMM slice.
+ */
+export function sgdFromTarget(
+  kernels: Kernels,
+  params: Float32Array,
+  grads: Float32Array,
+  target: GradientTarget,
+): void {
+  const lr = -target.alpha;
+  kernels.sgdStep(params, grads, params.length, lr, lr === 0 ? 0 : (1 - target.beta) / lr);
+}
+
 /** A named tensor of a layer, a view into an arena (for model files). */
 export interface LayerTensor {
   /** E.g. `"weight"`, `"bias"`, `"running_mean"`. */
