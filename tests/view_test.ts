@@ -282,3 +282,72 @@ Deno.test("a PNG whose image data inflates past its header's size is refused bef
     /"bomb\.png".*inflates to more than the 812 bytes its header implies/,
   );
 });
+
+Deno.test({
+  name: "a 1 MB PNG that inflates to 1 GiB is refused within a second and 100 MB of RSS",
+  ignore: Deno.build.os !== "linux", // peak RSS from /proc
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir();
+    try {
+      const png = await encodePng({
+        width: 28,
+        height: 28,
+        channels: 1,
+        data: new Uint8Array(784),
+      });
+      // IDAT: 1 GiB of zeros, deflated as a stream (never held whole).
+      let left = 2 ** 30;
+      const zeros = new Uint8Array(1 << 20);
+      const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
+        pull(controller): void {
+          if (left <= 0) return controller.close();
+          left -= zeros.length;
+          controller.enqueue(zeros.slice());
+        },
+      });
+      const data = new Uint8Array(
+        await new Response(source.pipeThrough(new CompressionStream("deflate"))).arrayBuffer(),
+      );
+      const idat = new Uint8Array(12 + data.length);
+      const view = new DataView(idat.buffer);
+      view.setUint32(0, data.length);
+      idat.set(new TextEncoder().encode("IDAT"), 4);
+      idat.set(data, 8);
+      view.setUint32(8 + data.length, crc(idat.subarray(4, 8 + data.length)));
+      const bomb = new Uint8Array([
+        ...png.subarray(0, 33),
+        ...idat,
+        ...png.subarray(png.length - 12),
+      ]);
+      await Deno.writeFile(`${dir}/bomb.png`, bomb);
+      const pngModule = new URL("../src/view/png.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        `${dir}/decode.ts`,
+        `import { decodePng } from "${pngModule}";
+        const peak = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))[1]) / 1024;
+        const bytes = await Deno.readFile("${dir}/bomb.png");
+        const before = peak(), start = performance.now();
+        const message = await decodePng(bytes, "bomb.png").then(() => "decoded", (e) => e.message);
+        const ms = performance.now() - start;
+        console.log("RESULT " + JSON.stringify({ message, ms, extraMB: peak() - before, size: bytes.length }));`,
+      );
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${dir}/decode.ts`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+      equal(code, 0, out);
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+      ok(line, out);
+      const { message, ms, extraMB, size } = JSON.parse(line.slice(7));
+      match(message, /"bomb\.png": the image data inflates to more than the 812 bytes/);
+      ok(size < 2 << 20, `the bomb is small (${size} bytes)`);
+      ok(ms < 1000, `refused after ${ms.toFixed(0)} ms`);
+      ok(extraMB < 100, `${extraMB.toFixed(0)} MB of extra peak RSS`);
+      console.log(`  refused in ${ms.toFixed(1)} ms, ${extraMB.toFixed(1)} MB extra peak RSS`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
