@@ -9,6 +9,7 @@ import { createOptimizer } from "../src/model/optimizers.ts";
 import { fit } from "../src/train/fit.ts";
 import { loadWasmKernels, wasmHeapUsage } from "../src/kernels/wasm_kernels.ts";
 import { backends } from "./_backends.ts";
+import { runForResult } from "./_subprocess.ts";
 
 const CNN = "conv(8,3,pad=1) relu maxpool(2) flatten dense(10)";
 const MLP = "dense(64) relu dense(10)";
@@ -168,18 +169,7 @@ Deno.test({
       await settle();
       console.log("RESULT " + JSON.stringify({ base, each, peak, ...wasmHeapUsage() }));
     `;
-    const file = await Deno.makeTempFile({ suffix: ".ts" });
-    await Deno.writeTextFile(file, script);
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "-A", "--v8-flags=--expose-gc", file],
-      stdout: "piped",
-      stderr: "piped",
-    }).output().finally(() => Deno.remove(file));
-    const out = new TextDecoder().decode(stdout);
-    equal(code, 0, out + new TextDecoder().decode(stderr));
-    const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-    ok(line, out);
-    const result = JSON.parse(line.slice(7));
+    const result = await runForResult<Record<string, number>>(script, ["--v8-flags=--expose-gc"]);
     equal(result.bytes, result.base, "every block of 300 dropped networks came back");
     equal(result.networks, 0);
     // Ten networks at most were ever alive at once (dropped between collections).

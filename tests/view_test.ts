@@ -9,6 +9,7 @@ import { predict } from "../src/cli/predict.ts";
 import { Network } from "../src/model/network.ts";
 import { saveNetwork } from "../src/model/model_file.ts";
 import { capture } from "./_io.ts";
+import { compressZeros, PEAK_RSS_MB, runForResult } from "./_subprocess.ts";
 import { skipRealMnist } from "./_mnist.ts";
 
 Deno.test("PNG encodes and decodes grey, grey+alpha, RGB and RGBA losslessly", async () => {
@@ -262,21 +263,26 @@ function crc(bytes: Uint8Array): number {
   return ~c >>> 0;
 }
 
-Deno.test("a PNG whose image data inflates past its header's size is refused before it inflates", async () => {
-  const png = await encodePng({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) });
-  // Its IDAT replaced by 64 MiB of zeros, deflated (64 KiB): the header still says 28x28.
-  const zeros = new Blob([new Uint8Array(64 << 20)]).stream()
-    .pipeThrough(new CompressionStream("deflate"));
-  const data = new Uint8Array(await new Response(zeros).arrayBuffer());
+/** `png` (a 28x28 grey image) with its image data replaced by `data`: the header still says 28x28. */
+function withImageData(png: Uint8Array, data: Uint8Array): Uint8Array {
   const idat = new Uint8Array(12 + data.length);
   const view = new DataView(idat.buffer);
   view.setUint32(0, data.length);
   idat.set(new TextEncoder().encode("IDAT"), 4);
   idat.set(data, 8);
   view.setUint32(8 + data.length, crc(idat.subarray(4, 8 + data.length)));
-  const head = png.subarray(0, 8 + 25); // signature + IHDR
-  const end = png.subarray(png.length - 12); // IEND
-  const bomb = new Uint8Array([...head, ...idat, ...end]);
+  // Signature + IHDR, the new IDAT, IEND.
+  return new Uint8Array([...png.subarray(0, 33), ...idat, ...png.subarray(png.length - 12)]);
+}
+
+const blank = (): Promise<Uint8Array> =>
+  encodePng({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) });
+
+Deno.test("a PNG whose image data inflates past its header's size is refused before it inflates", async () => {
+  const bomb = withImageData(
+    await blank(),
+    await compressZeros("deflate", new Uint8Array(0), 64 << 20),
+  );
   await rejects(
     () => decodePng(bomb, "bomb.png"),
     /"bomb\.png".*inflates to more than the 812 bytes its header implies/,
@@ -289,58 +295,20 @@ Deno.test({
   async fn(): Promise<void> {
     const dir = await Deno.makeTempDir();
     try {
-      const png = await encodePng({
-        width: 28,
-        height: 28,
-        channels: 1,
-        data: new Uint8Array(784),
-      });
-      // IDAT: 1 GiB of zeros, deflated as a stream (never held whole).
-      let left = 2 ** 30;
-      const zeros = new Uint8Array(1 << 20);
-      const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
-        pull(controller): void {
-          if (left <= 0) return controller.close();
-          left -= zeros.length;
-          controller.enqueue(zeros.slice());
-        },
-      });
-      const data = new Uint8Array(
-        await new Response(source.pipeThrough(new CompressionStream("deflate"))).arrayBuffer(),
+      const bomb = withImageData(
+        await blank(),
+        await compressZeros("deflate", new Uint8Array(0), 2 ** 30),
       );
-      const idat = new Uint8Array(12 + data.length);
-      const view = new DataView(idat.buffer);
-      view.setUint32(0, data.length);
-      idat.set(new TextEncoder().encode("IDAT"), 4);
-      idat.set(data, 8);
-      view.setUint32(8 + data.length, crc(idat.subarray(4, 8 + data.length)));
-      const bomb = new Uint8Array([
-        ...png.subarray(0, 33),
-        ...idat,
-        ...png.subarray(png.length - 12),
-      ]);
       await Deno.writeFile(`${dir}/bomb.png`, bomb);
       const pngModule = new URL("../src/view/png.ts", import.meta.url).href;
-      await Deno.writeTextFile(
-        `${dir}/decode.ts`,
-        `import { decodePng } from "${pngModule}";
-        const peak = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))[1]) / 1024;
+      const { message, ms, extraMB, size } = await runForResult<
+        { message: string; ms: number; extraMB: number; size: number }
+      >(`import { decodePng } from "${pngModule}";
         const bytes = await Deno.readFile("${dir}/bomb.png");
-        const before = peak(), start = performance.now();
+        const before = ${PEAK_RSS_MB}, start = performance.now();
         const message = await decodePng(bytes, "bomb.png").then(() => "decoded", (e) => e.message);
         const ms = performance.now() - start;
-        console.log("RESULT " + JSON.stringify({ message, ms, extraMB: peak() - before, size: bytes.length }));`,
-      );
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", `${dir}/decode.ts`],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-      equal(code, 0, out);
-      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      ok(line, out);
-      const { message, ms, extraMB, size } = JSON.parse(line.slice(7));
+        console.log("RESULT " + JSON.stringify({ message, ms, extraMB: ${PEAK_RSS_MB} - before, size: bytes.length }));`);
       match(message, /"bomb\.png": the image data inflates to more than the 812 bytes/);
       ok(size < 2 << 20, `the bomb is small (${size} bytes)`);
       ok(ms < 1000, `refused after ${ms.toFixed(0)} ms`);
