@@ -36,8 +36,14 @@ Deno.test("a model file is read only when it is a regular file of the size its h
       const path = `${dir}/${name}`;
       if (content === "dir") await Deno.mkdir(path);
       else if (content === "fifo") {
-        if (Deno.build.os === "windows") continue;
-        await new Deno.Command("mkfifo", { args: [path] }).output();
+        // Deno cannot make a FIFO itself; a bare machine may lack mkfifo.
+        const made = Deno.build.os !== "windows" &&
+          await new Deno.Command("mkfifo", { args: [path] }).output()
+            .then((r) => r.success, () => false);
+        if (!made) {
+          console.log("  (the FIFO case skipped: no mkfifo on this machine)");
+          continue;
+        }
       } else await Deno.writeFile(path, content);
       await rejects(() => loadNetwork(path), (e: Error) => {
         match(e.message, message, name);
