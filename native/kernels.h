@@ -230,6 +230,9 @@ MND_API void mnd_augment(float *out, const float *x, int32_t rows, int32_t h,
 
 // ---- per-sample SGD fast path (mlp.c) ----------------------------------------
 
+// Most dense layers the fast path takes.
+#define MND_MLP_MAX_LAYERS 64
+
 // Plain SGD with batch size 1 over `count` samples, in order, for a dense
 // stack: per sample, forward, softmax + cross-entropy, backward, and the
 // update folded into the weight-gradient GEMM, all in one FFI call (the same

@@ -8,7 +8,6 @@
 
 #include <stddef.h>
 
-#define MAX_LAYERS 64
 
 MND_API int32_t mnd_mlp_work_size(const int32_t *sizes, int32_t layers) {
   const int32_t rows = 1;
@@ -30,9 +29,9 @@ static void sgd_step(float *params, float *work,
                               float keep, double *stats) {
   // Layer l maps IN=sizes[l-1] to OUT=sizes[l]; weights[l] is (OUT,IN).
   // rows == 1 here, but the step is written for any batch, as the layers.
-  float *weights[MAX_LAYERS + 1], *bias[MAX_LAYERS + 1];
-  const float *acts[MAX_LAYERS + 1];
-  float *out_acts[MAX_LAYERS + 1];
+  float *weights[MND_MLP_MAX_LAYERS + 1], *bias[MND_MLP_MAX_LAYERS + 1];
+  const float *acts[MND_MLP_MAX_LAYERS + 1];
+  float *out_acts[MND_MLP_MAX_LAYERS + 1];
   int32_t widest = 0;
   float *p = params, *w = work;
   acts[0] = input;

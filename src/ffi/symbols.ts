@@ -31,6 +31,22 @@ export const SYMBOLS = {
     ],
     result: "void",
   },
+  // The naive twin the GEMM is tested against (same contract).
+  mnd_gemm_naive: {
+    parameters: [
+      "i32", // int32_t trans_a
+      "i32", // int32_t trans_b
+      "i32", // int32_t m
+      "i32", // int32_t n
+      "i32", // int32_t k
+      "f32", // float alpha
+      "buffer", // const float *a
+      "buffer", // const float *b
+      "f32", // float beta
+      "buffer", // float *c
+    ],
+    result: "void",
+  },
   mnd_bias_act_forward: {
     parameters: [
       "buffer", // float *x

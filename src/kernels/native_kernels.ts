@@ -12,7 +12,13 @@ import type { NativeSymbols } from "../ffi/symbols.ts";
 import { withChecks } from "./_checked.ts";
 import type { Kernels } from "./kernels.ts";
 
-const ISA_NAMES = ["generic SIMD", "AVX2+FMA", "AVX-512", "NEON"];
+/** The instruction sets `mnd_isa()` reports, by their `MND_ISA_*` code. */
+export const ISA_NAMES: readonly string[] = Object.freeze([
+  "generic SIMD",
+  "AVX2+FMA",
+  "AVX-512",
+  "NEON",
+]);
 /** Floats of slack that let `allocate` start an array on a 64-byte boundary. */
 const ALIGN_FLOATS = 16;
 

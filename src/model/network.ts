@@ -11,7 +11,7 @@ import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/batcher.ts";
 import { ACTIVATION_CODES, type Kernels } from "../kernels/kernels.ts";
 import { selectKernels } from "../kernels/select.ts";
 import { countWasmNetwork } from "../kernels/wasm_kernels.ts";
-import { mlpWorkSize } from "../kernels/_mlp_samples.ts";
+import { MLP_MAX_LAYERS, mlpWorkSize } from "../kernels/_mlp_samples.ts";
 import { Random } from "../random.ts";
 import { INIT_NAMES } from "./initializers.ts";
 import type { Optimizer } from "./optimizers.ts";
@@ -481,7 +481,9 @@ export class Network {
   /** The sizes and activation of a plain dense stack, if this network is one. */
   #denseStack(): { sizes: Int32Array; code: number; work: Float32Array } | undefined {
     const layers = this.layers;
-    if (!layers.every((l) => l instanceof Dense) || layers.length > 64) return undefined;
+    if (!layers.every((l) => l instanceof Dense) || layers.length > MLP_MAX_LAYERS) {
+      return undefined;
+    }
     const dense = layers as readonly Dense[];
     const hidden = dense.slice(0, -1).map((l) => l.activation);
     if (hidden.some((a) => a !== hidden[0] || a === "identity")) return undefined;
