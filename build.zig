@@ -11,6 +11,7 @@ const std = @import("std");
 
 const sources = [_][]const u8{
     "native/gemm.c",
+    "native/gemm_naive.c",
     "native/gemv.c",
     "native/gemm_avx512_8x32.c",
     "native/gemm_avx2_6x16.c",

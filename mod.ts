@@ -82,7 +82,7 @@ export {
 export { digitHandler, MAX_BODY_BYTES } from "./src/web/api.ts";
 export { renderReport, type ReportInput, reportTestSet } from "./src/view/report.ts";
 export { drawGrid, type GridCell, gridText } from "./src/view/grid.ts";
-export { type DigitLayout, mnistStyle, toGrey } from "./src/data/preprocessing.ts";
+export { type DigitLayout, mnistStyle, toGrey } from "./src/data/digit_image.ts";
 export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
 export { fit, SAMPLE_CHUNK, TrainingDivergedError } from "./src/train/fit.ts";
 export type { EarlyStopping, ReduceOnPlateau } from "./src/train/early_stop.ts";
@@ -141,12 +141,8 @@ export {
   type AugmentOptions,
   augmentParams,
 } from "./src/data/augment.ts";
-export {
-  Batcher,
-  type BatcherOptions,
-  pixelStatistics,
-  type Preprocessing,
-} from "./src/data/batcher.ts";
+export { Batcher, type BatcherOptions } from "./src/data/batcher.ts";
+export { pixelStatistics, type Preprocessing } from "./src/data/pixel_transform.ts";
 export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
 export type { BackendChoice } from "./src/kernels/select.ts";
 export { Random } from "./src/random.ts";

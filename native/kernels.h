@@ -83,7 +83,7 @@ MND_API int32_t mnd_pool_solo_spells(void);
 MND_API void mnd_gemm(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
                       int32_t k, float alpha, const float *a, const float *b,
                       float beta, float *c);
-// The naive triple loop mnd_gemm is tested against (same contract).
+// The naive triple loop mnd_gemm is tested against (same contract; gemm_naive.c).
 MND_API void mnd_gemm_naive(int32_t trans_a, int32_t trans_b, int32_t m,
                             int32_t n, int32_t k, float alpha, const float *a,
                             const float *b, float beta, float *c);

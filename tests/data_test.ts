@@ -10,7 +10,8 @@ import {
 } from "../src/data/idx.ts";
 import { CsvFormatError, parseDigitCsv, readDigitCsv } from "../src/data/csv.ts";
 import { splitDataset, subset } from "../src/data/dataset.ts";
-import { Batcher, pixelStatistics } from "../src/data/batcher.ts";
+import { Batcher } from "../src/data/batcher.ts";
+import { pixelStatistics } from "../src/data/pixel_transform.ts";
 import { createTsKernels } from "../src/kernels/ts_kernels.ts";
 
 import { compressZeros, PEAK_RSS_MB, runForResult } from "./_subprocess.ts";

@@ -3,7 +3,7 @@
 
 import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import { decodePgm, decodePng, encodePng, ImageFormatError } from "../src/view/png.ts";
-import { mnistStyle } from "../src/data/preprocessing.ts";
+import { mnistStyle } from "../src/data/digit_image.ts";
 import { drawGrid, gridText } from "../src/view/grid.ts";
 import { predict } from "../src/cli/predict.ts";
 import { Network } from "../src/model/network.ts";

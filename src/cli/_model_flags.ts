@@ -2,7 +2,7 @@
 // --init, --standardize, or the preset's network), turned into a network
 // sized for the data, with usage errors that name the flag.
 
-import { pixelStatistics } from "../data/batcher.ts";
+import { pixelStatistics } from "../data/pixel_transform.ts";
 import type { ActivationName } from "../kernels/kernels.ts";
 import { BACKEND_CHOICES, type BackendChoice, MAX_THREADS } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";

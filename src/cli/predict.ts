@@ -8,8 +8,8 @@
  */
 
 import { readDigitCsv } from "../data/csv.ts";
-import { readDataFile } from "../data/_read.ts";
-import { mnistStyle } from "../data/preprocessing.ts";
+import { readDataFile } from "../_read.ts";
+import { mnistStyle } from "../data/digit_image.ts";
 import { BACKEND_CHOICES } from "../kernels/select.ts";
 import { loadNetwork } from "../model/model_file.ts";
 import type { Network } from "../model/network.ts";

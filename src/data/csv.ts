@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readDataFile } from "./_read.ts";
+import { readDataFile } from "../_read.ts";
 import type { Dataset } from "./dataset.ts";
 
 /**

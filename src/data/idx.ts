@@ -9,7 +9,7 @@
  */
 
 import type { Dataset } from "./dataset.ts";
-import { inflateBounded, readDataFile } from "./_read.ts";
+import { inflateBounded, readDataFile } from "../_read.ts";
 
 /** Magic number of an unsigned-byte, 3-dimensional IDX file (images). */
 export const IDX_IMAGES_MAGIC = 0x00000803;

@@ -14,7 +14,7 @@
 
 import type { Dataset } from "./dataset.ts";
 import { gunzipIfNeeded, makeIdxDataset, parseIdxImages, parseIdxLabels } from "./idx.ts";
-import { readDataFile } from "./_read.ts";
+import { readDataFile } from "../_read.ts";
 import { findIdxFile, IDX_SPLIT_FILES, type IdxSplit } from "./idx_dir.ts";
 import { filePath, userCacheDir } from "../_paths.ts";
 import { writeFileAtomic } from "../_atomic.ts";

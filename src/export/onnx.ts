@@ -15,7 +15,7 @@
  */
 
 import { Message } from "./_protobuf.ts";
-import { affineOf } from "../data/batcher.ts";
+import { affineOf } from "../data/pixel_transform.ts";
 import type { Network } from "../model/network.ts";
 import { Dense } from "../model/layers/dense.ts";
 import { Conv2d } from "../model/layers/conv2d.ts";

@@ -21,23 +21,23 @@ export interface PrebuiltFile {
 export const PREBUILT: Readonly<Record<string, PrebuiltFile>> = {
   "darwin-aarch64": {
     path: "darwin-aarch64/libmnist_dnn.dylib",
-    sha256: "57de2e3c42756323aa15f6dda95c4af6bb2734064f70275ffa6501647fc2b741",
+    sha256: "1b9f3859d9f5d32248fc318f8cf40bce192bb0ab052bf1f9fcbb672d720e3bae",
   },
   "darwin-x86_64": {
     path: "darwin-x86_64/libmnist_dnn.dylib",
-    sha256: "3600a5452de2b3422d68c49df35b8b921e0145ed848505dc870223f56e5d735f",
+    sha256: "9ba04d59b059973b7d2eb8fec007fc3dccadfae9280919eb5adcff1a9cae153b",
   },
   "linux-aarch64": {
     path: "linux-aarch64/libmnist_dnn.so",
-    sha256: "73c789a06cba1b14957ea2a4dc4d4e14c69f3ebfea8ea97047c15ca345e8b141",
+    sha256: "86870cd0fb51c91b8ac9a939d2ec356d25f600d48f1361de3cf6e019f4a84511",
   },
   "linux-x86_64": {
     path: "linux-x86_64/libmnist_dnn.so",
-    sha256: "38628d350895ec219982ad2f34aa8d6e2f70f4e218176be80f539b1787138b98",
+    sha256: "2b6078be10a81a811a3491cae555299899f99fcb4aa30ddb5a6b341fa94193c7",
   },
   "windows-x86_64": {
     path: "windows-x86_64/mnist_dnn.dll",
-    sha256: "61855d44082f2ada8436bcd4152646a23823d6d3509133cca4e8613fea4392ae",
+    sha256: "1c1acfd9048b425038293922ca154a02841237f4247a18814d0c9b8f085ef9e0",
   },
 };
 // ---- end of generated table

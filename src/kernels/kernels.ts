@@ -16,28 +16,12 @@
  * @module
  */
 
-/** Activation function names accepted by layers and the CLI. */
-export type ActivationName = "sigmoid" | "relu" | "tanh" | "leaky-relu" | "identity";
-
-/**
- * Numeric activation codes shared with the C ABI (`native/kernels.h`).
- *
- * @example Look up a code
- * ```ts
- * import { ACTIVATION_CODES } from "jsr:@x/mnist-dnn/kernels";
- * console.log(ACTIVATION_CODES.relu); // 2
- * ```
- */
-export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = Object.freeze({
-  identity: 0,
-  sigmoid: 1,
-  relu: 2,
-  tanh: 3,
-  "leaky-relu": 4,
-});
-
-/** Slope of leaky ReLU for negative inputs (same constant as the C side). */
-export const LEAKY_RELU_SLOPE = 0.01;
+export {
+  ACTIVATION_CODES,
+  ACTIVATION_NAMES,
+  type ActivationName,
+  LEAKY_RELU_SLOPE,
+} from "./activations.ts";
 
 /**
  * Geometry of a convolution or pooling call, as an `Int32Array` of nine

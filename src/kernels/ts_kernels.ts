@@ -7,31 +7,14 @@
  * @module
  */
 
+import { ACTIVATION_DERIVATIVES, ACTIVATION_FUNCTIONS } from "./activations.ts";
 import { withChecks } from "./_checked.ts";
 import { TS_DROPOUT } from "./_dropout.ts";
 import { TS_AUGMENT } from "./ts_augment.ts";
-import { type Kernels, LEAKY_RELU_SLOPE } from "./kernels.ts";
+import type { Kernels } from "./kernels.ts";
 import { gemmTs } from "./ts_gemm.ts";
 import { TS_CONV } from "./ts_conv.ts";
 import { TS_NORM } from "./ts_norm.ts";
-
-/** Activation functions by code (`ACTIVATION_CODES`), as native/nn.c. */
-const ACTIVATIONS: readonly ((z: number) => number)[] = [
-  (z) => z,
-  (z) => 1 / (1 + Math.exp(-z)),
-  (z) => (z > 0 ? z : 0),
-  Math.tanh,
-  (z) => (z > 0 ? z : LEAKY_RELU_SLOPE * z),
-];
-
-/** Derivatives by code, expressed through the output `y = act(z)`. */
-const DERIVATIVES: readonly ((y: number) => number)[] = [
-  () => 1,
-  (y) => y * (1 - y),
-  (y) => (y > 0 ? 1 : 0),
-  (y) => 1 - y * y,
-  (y) => (y > 0 ? 1 : LEAKY_RELU_SLOPE),
-];
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
@@ -70,7 +53,7 @@ export const TS_KERNELS: Kernels = {
   free: () => {},
   gemm: gemmTs,
   biasActivationForward(x, bias, rows, cols, activation): void {
-    const f = ACTIVATIONS[activation];
+    const f = ACTIVATION_FUNCTIONS[activation];
     for (let i = 0, o = 0; i < rows; i++, o += cols) {
       if (activation === 2) {
         // ReLU, the common case, without the indirect call.
@@ -84,7 +67,7 @@ export const TS_KERNELS: Kernels = {
     }
   },
   activationForward(y, x, n, activation): void {
-    const f = ACTIVATIONS[activation];
+    const f = ACTIVATION_FUNCTIONS[activation];
     for (let i = 0; i < n; i++) y[i] = f(x[i]);
   },
   activationBackward(grad, out, n, activation): void {
@@ -93,7 +76,7 @@ export const TS_KERNELS: Kernels = {
       for (let i = 0; i < n; i++) if (!(out[i] > 0)) grad[i] = 0;
       return;
     }
-    const d = DERIVATIVES[activation];
+    const d = ACTIVATION_DERIVATIVES[activation];
     for (let i = 0; i < n; i++) grad[i] *= d(out[i]);
   },
   softmaxCrossEntropy(logits, labels, grad, rows, cols, gradScale, stats): void {

@@ -1,20 +1,15 @@
 // Network options: the dense-stack shorthand (`sizes`) or a layer spec
 // (`layers`), resolved to one spec and input shape.
 
-import type { Preprocessing } from "../data/batcher.ts";
-import type { ActivationName, Kernels } from "../kernels/kernels.ts";
+import type { Preprocessing } from "../data/pixel_transform.ts";
+import type { Kernels } from "../kernels/kernels.ts";
+import { ACTIVATION_NAMES, type ActivationName } from "../kernels/activations.ts";
 import type { BackendChoice } from "../kernels/select.ts";
 import type { InitName } from "./initializers.ts";
 import type { Shape } from "./layers/layer.ts";
 import { mlpSpec } from "./layers/spec.ts";
 
-/** Hidden-layer activations a network may use. */
-export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze([
-  "relu",
-  "sigmoid",
-  "tanh",
-  "leaky-relu",
-]);
+export { ACTIVATION_NAMES } from "../kernels/activations.ts";
 
 /** Per-sample input shape of spec networks when none is given: MNIST's. */
 export const MNIST_SHAPE: Shape = Object.freeze([28, 28, 1]);

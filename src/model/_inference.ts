@@ -3,9 +3,9 @@
 // network's preprocessing on the way in.
 
 import { checkDataset, type Dataset } from "../data/dataset.ts";
-import { affineOf } from "../data/batcher.ts";
+import { affineOf } from "../data/pixel_transform.ts";
 import type { Kernels } from "../kernels/kernels.ts";
-import type { Preprocessing } from "../data/batcher.ts";
+import type { Preprocessing } from "../data/pixel_transform.ts";
 import { bytesOf, checkImages, type Images } from "./_inputs.ts";
 
 /** What inference needs of a network (`Network` is one). */

@@ -2,7 +2,7 @@
 // kernels take (Float32Array images, Int32Array labels). Anything else is a
 // TypeError naming the argument, on every backend.
 
-import { affineOf, type Preprocessing } from "../data/batcher.ts";
+import { affineOf, type Preprocessing } from "../data/pixel_transform.ts";
 
 /**
  * Images: floats as the network sees them, or pixel bytes (a canvas's

@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../_atomic.ts";
 import type { BackendChoice } from "../kernels/select.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import { type ActivationName, LEAKY_RELU_SLOPE } from "../kernels/kernels.ts";
-import { affineOf } from "../data/batcher.ts";
+import { affineOf } from "../data/pixel_transform.ts";
 import { ACTIVATION_NAMES, MAX_PARAMETERS, Network } from "./network.ts";
 import { buildLayers, mlpSpec, parseSpec } from "./layers/spec.ts";
 import type { Layer } from "./layers/layer.ts";

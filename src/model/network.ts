@@ -7,7 +7,7 @@
  */
 
 import type { Dataset } from "../data/dataset.ts";
-import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/batcher.ts";
+import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/pixel_transform.ts";
 import { ACTIVATION_CODES, type Kernels } from "../kernels/kernels.ts";
 import { selectKernels } from "../kernels/select.ts";
 import { countWasmNetwork } from "../kernels/wasm_kernels.ts";

@@ -8,7 +8,7 @@
  */
 
 import { writeFileAtomic } from "../_atomic.ts";
-import { readDataFile } from "../data/_read.ts";
+import { readDataFile } from "../_read.ts";
 import { type LoadOptions, networkFromBytes, networkToBytes } from "../model/model_file.ts";
 import type { Network } from "../model/network.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../model/optimizers.ts";

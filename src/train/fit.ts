@@ -5,7 +5,8 @@
  * @module
  */
 
-import { affineOf, Batcher } from "../data/batcher.ts";
+import { Batcher } from "../data/batcher.ts";
+import { affineOf } from "../data/pixel_transform.ts";
 import { type AugmentName, type AugmentOptions, augmentParams } from "../data/augment.ts";
 import { checkDataset, type Dataset, splitDataset } from "../data/dataset.ts";
 import type { Evaluation, Network } from "../model/network.ts";

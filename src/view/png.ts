@@ -8,9 +8,9 @@
  */
 
 import { inflateSlices, joinPieces } from "../_inflate.ts";
-import type { RasterImage } from "../data/preprocessing.ts";
+import type { RasterImage } from "../data/digit_image.ts";
 
-export type { RasterImage } from "../data/preprocessing.ts";
+export type { RasterImage } from "../data/digit_image.ts";
 
 /** A malformed or unsupported image file. */
 export class ImageFormatError extends Error {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { mnistStyle, type RasterImage } from "../data/preprocessing.ts";
+import { mnistStyle, type RasterImage } from "../data/digit_image.ts";
 import type { Network } from "../model/network.ts";
 
 /** What the page shows for one drawing. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mnistStyle } from "../data/preprocessing.ts";
+import { mnistStyle } from "../data/digit_image.ts";
 import { networkToBytes } from "../model/model_file.ts";
 import type { Network } from "../model/network.ts";
 import { decodePng, ImageFormatError } from "../view/png.ts";

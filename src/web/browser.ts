@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { RasterImage } from "../data/preprocessing.ts";
+import type { RasterImage } from "../data/digit_image.ts";
 import { networkFromBytes } from "../model/model_file.ts";
 import { checkDigitNetwork, classifyDrawing, type DigitPrediction } from "./_digit.ts";
 

@@ -14,7 +14,8 @@
  * @module
  */
 
-import type { ActivationName, Kernels } from "../../kernels/kernels.ts";
+import type { Kernels } from "../../kernels/kernels.ts";
+import { ACTIVATION_NAMES, type ActivationName } from "../../kernels/activations.ts";
 import { Activation } from "./activation.ts";
 import { BatchNorm } from "./batchnorm.ts";
 import { Conv2d } from "./conv2d.ts";
@@ -47,7 +48,6 @@ export type LayerSpec =
   | { type: "flatten" }
   | { type: "activation"; activation: ActivationName };
 
-const ACTIVATIONS: readonly ActivationName[] = ["relu", "sigmoid", "tanh", "leaky-relu"];
 const USAGE = "dense(units), conv(filters,size[,stride=S][,pad=P]), maxpool(size[,stride=S]), " +
   "dropout(rate), batchnorm, flatten, relu, sigmoid, tanh, leaky-relu";
 
@@ -142,7 +142,7 @@ function parseToken(token: string, index: number): LayerSpec {
       expect([0, 0], []);
       return { type: name };
     default:
-      if ((ACTIVATIONS as readonly string[]).includes(name)) {
+      if ((ACTIVATION_NAMES as readonly string[]).includes(name)) {
         expect([0, 0], []);
         return { type: "activation", activation: name as ActivationName };
       }

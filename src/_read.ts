@@ -3,7 +3,7 @@
 // and gzip streams are inflated only as far as the IDX header they carry
 // declares, so a small compressed file cannot expand into gigabytes.
 
-import { inflateSlices, joinPieces } from "../_inflate.ts";
+import { inflateSlices, joinPieces } from "./_inflate.ts";
 
 /** Largest data file read or inflated: 1 GiB (EMNIST's largest split is 0.65 GB). */
 export const MAX_DATA_BYTES = 2 ** 30;
