@@ -8,24 +8,43 @@ export const PEAK_RSS_MB =
   'Number(/VmHWM:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))[1]) / 1024';
 
 /**
+ * Runs `deno ARGS` in a new process, its standard output and error joined.
+ * With `env`, the child gets that environment alone.
+ */
+export async function runDeno(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ code: number; out: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: options.env !== undefined,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code, out: text.decode(stdout) + text.decode(stderr) };
+}
+
+/** The JSON a child printed after `RESULT ` on a line of its own (Deno may print more). */
+export function resultOf<T>(out: string): T {
+  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+  if (!line) throw new Error(`no RESULT line in:\n${out}`);
+  return JSON.parse(line.slice("RESULT ".length));
+}
+
+/**
  * Runs the TypeScript `script` in a new Deno process with every permission
- * (and `flags`), and returns the JSON it printed after `RESULT ` on a line
- * of its own (Deno may print more: download progress, warnings).
+ * (and `flags`), and returns the JSON of its `RESULT ` line.
  */
 export async function runForResult<T>(script: string, flags: string[] = []): Promise<T> {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(file, script);
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...flags, file],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+    const { code, out } = await runDeno(["run", "-A", ...flags, file]);
     equal(code, 0, out);
-    const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-    if (!line) throw new Error(`no RESULT line in:\n${out}`);
-    return JSON.parse(line.slice("RESULT ".length));
+    return resultOf<T>(out);
   } finally {
     await Deno.remove(file);
   }

@@ -9,6 +9,7 @@
 
 import { equal, match } from "node:assert/strict";
 import { findZig } from "../src/ffi/build.ts";
+import { resultOf, runDeno } from "./_subprocess.ts";
 import { platformKey, PREBUILT } from "../src/ffi/_prebuilt.ts";
 import { skipRealMnist } from "./_mnist.ts";
 
@@ -46,26 +47,14 @@ Deno.test({
       const env = Deno.env.toObject();
       delete env.MNIST_DNN_LIB, delete env.MNIST_DIR;
       env.MNIST_DNN_CACHE = `${dir}/cache`;
-      const deno = async (...args: string[]): Promise<{ code: number; out: string }> => {
-        const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-          args,
-          cwd: `${dir}/client`,
-          env,
-          clearEnv: true,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const text = new TextDecoder();
-        return { code, out: text.decode(stdout) + text.decode(stderr) };
-      };
+      const deno = (...args: string[]): Promise<{ code: number; out: string }> =>
+        runDeno(args, { env, cwd: `${dir}/client` });
       const client = async (...flags: string[]): Promise<Record<string, string | number>> => {
         const data = flags[0] === "-A" ? [] : ["--no-data"];
         const { code, out } = await deno("run", ...flags, "main.ts", ...data);
         equal(code, 0, out);
         // Deno may print more (download progress): the result is the marked line.
-        const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-        if (!line) throw new Error(`no RESULT line in:\n${out}`);
-        return JSON.parse(line.slice("RESULT ".length));
+        return resultOf(out);
       };
 
       if (PREBUILT[platformKey()] && await Deno.stat(`${root}native/prebuilt`).catch(() => null)) {

@@ -4,10 +4,11 @@
 // under qemu-user); a package imported over HTTP fetches the library for
 // its platform into the per-user cache, checked against its SHA-256.
 
-import { equal, match, ok } from "node:assert/strict";
+import { equal, match } from "node:assert/strict";
 import { PREBUILT, sha256Hex } from "../src/ffi/_prebuilt.ts";
 import { SYMBOLS } from "../src/ffi/symbols.ts";
 import { findZig } from "../src/ffi/build.ts";
+import { resultOf, runDeno } from "./_subprocess.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const fileOf = (key: string): string => `${root}native/prebuilt/${PREBUILT[key].path}`;
@@ -84,20 +85,8 @@ const denoEnv = (extra: Record<string, string>): Record<string, string> => {
   return { ...env, ...extra };
 };
 
-async function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args,
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code, out: text.decode(stdout) + text.decode(stderr) };
-}
+const run = (args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> =>
+  runDeno(args, { env });
 
 /** A script printing `RESULT <json>`: the backend, its reason, and one GEMM. */
 const PROBE = (kernels: string): string => `
@@ -108,11 +97,7 @@ const PROBE = (kernels: string): string => `
   console.log("RESULT " + JSON.stringify({ backend: kernels.description, reason: fallbackReason ?? "", c: c[0] }));
 `;
 
-function result(out: string): { backend: string; reason: string; c: number } {
-  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-  ok(line, out);
-  return JSON.parse(line.slice(7));
-}
+const result = (out: string): { backend: string; reason: string; c: number } => resultOf(out);
 
 Deno.test({
   name: "the linux-x86_64 library loads in a fresh process and computes",

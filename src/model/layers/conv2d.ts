@@ -222,7 +222,7 @@ export class Conv2d extends Layer {
     // rows x positions, far more than one GEMM slice, so a plain SGD step is
     // never folded in (that would round each weight once per slice): the
     // gradients come first, then one step.
-    const [a, b] = direct ? [1, 0] : [alpha, beta];
+    const a = direct ? 1 : alpha, b = direct ? 0 : beta;
     for (let s = 0; s < rows; s += this.#chunk) {
       const n = Math.min(this.#chunk, rows - s);
       k.im2col(this.#col, this.#inputs(this.#x, s, n), this.#geom);

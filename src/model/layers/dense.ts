@@ -136,7 +136,7 @@ export class Dense extends Layer {
     // A folded SGD step writes the weights directly; past one GEMM slice of
     // rows it would round them once per slice, so it takes the gradients.
     const fold = direct && rows <= FOLD_MAX_ROWS;
-    const [a, b] = fold || !direct ? [alpha, beta] : [1, 0];
+    const scaled = fold || !direct, a = scaled ? alpha : 1, b = scaled ? beta : 0;
     k.gemm(true, false, n, width, rows, a, dy, this.#x, b, fold ? this.#weight : this.#gradWeight);
     k.columnSums(fold ? this.#bias : this.#gradBias, dy, rows, n, a, b);
     if (direct && !fold) {
