@@ -21,6 +21,7 @@ const sources = [_][]const u8{
     "native/gemm_pack_avx2.c",
     "native/gemm_pack_v4.c",
     "native/nn.c",
+    "native/gather.c",
     "native/optim.c",
     "native/mlp.c",
     "native/conv.c",
@@ -28,7 +29,8 @@ const sources = [_][]const u8{
     "native/norm.c",
     "native/dropout.c",
     "native/augment.c",
-    "native/pool.c",
+    "native/threads.c",
+    "native/library.c",
 };
 
 const flags = [_][]const u8{

@@ -10,7 +10,7 @@
 // batch by samples.
 #include "hash.h"
 #include "kernels.h"
-#include "pool.h"
+#include "threads.h"
 
 #include <math.h>
 #include <stddef.h>

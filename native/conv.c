@@ -8,7 +8,7 @@
 // 64 for a 5x5 conv with 32 input channels on 14x14); the worker pool
 // splits them by whole samples, which never share output memory.
 #include "kernels.h"
-#include "pool.h"
+#include "threads.h"
 
 #include <string.h>
 

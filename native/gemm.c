@@ -18,7 +18,7 @@
 // count, so results are bit-identical for 1, 2 or N threads.
 #include "gemm_internal.h"
 #include "kernels.h"
-#include "pool.h"
+#include "threads.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,70 +35,6 @@
 // in the other core's cache. Measured on the 784-128-64-10 step: serial
 // layer-2 GEMMs (1 MFLOP) make the whole step 10% faster.
 #define PARALLEL_MIN_FLOPS 2500000.0
-
-// ---- instruction set selection ---------------------------------------------
-
-#if defined(__x86_64__)
-#include <cpuid.h>
-
-// CPUID says what the core implements; XGETBV says whether the OS saves the
-// matching register state (YMM: XCR0 bits 1-2; ZMM and mask: bits 5-7).
-static int cpu_supports(int32_t isa) {
-  unsigned a, b, c, d;
-  if (__get_cpuid_max(0, 0) < 7 || !__get_cpuid(1, &a, &b, &c, &d))
-    return 0;
-  const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
-  if (!osxsave || !avx || !fma)
-    return 0;
-  unsigned xcr0_lo, xcr0_hi;
-  __asm__ __volatile__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  (void)xcr0_hi;
-  if ((xcr0_lo & 0x6) != 0x6)
-    return 0;
-  __cpuid_count(7, 0, a, b, c, d);
-  if (isa == MND_ISA_AVX2)
-    return (b >> 5) & 1;
-  return ((b >> 16) & 1) && (xcr0_lo & 0xe6) == 0xe6;
-}
-#endif
-
-static const mnd_ukernel *kernel_for(int32_t isa) {
-#if defined(__x86_64__)
-  if (isa >= MND_ISA_AVX512 && cpu_supports(MND_ISA_AVX512))
-    return &mnd_ukernel_avx512;
-  if (isa >= MND_ISA_AVX2 && cpu_supports(MND_ISA_AVX2))
-    return &mnd_ukernel_avx2;
-#elif defined(__aarch64__)
-  // Every aarch64 core has NEON: any request but the generic kernel gets it.
-  if (isa != MND_ISA_GENERIC)
-    return &mnd_ukernel_neon;
-#elif defined(__wasm__)
-  (void)isa;
-  return &mnd_ukernel_wasm;
-#else
-  (void)isa;
-#endif
-  return &mnd_ukernel_generic;
-}
-
-static const mnd_ukernel *active;
-
-static const mnd_ukernel *kernel(void) {
-  if (!active)
-    active = kernel_for(MND_ISA_NEON); // the best this CPU has
-  return active;
-}
-
-MND_API int32_t mnd_isa(void) { return kernel()->isa; }
-
-MND_API int32_t mnd_force_isa(int32_t isa) {
-  active = kernel_for(isa);
-  return active->isa;
-}
-
-MND_API int32_t mnd_abi_version(void) { return MND_ABI_VERSION; }
-
-MND_API int32_t mnd_misalignment(const void *p) { return (int32_t)((uintptr_t)p % 64); }
 
 // ---- per-thread packing buffers ----------------------------------------------
 
@@ -395,7 +331,7 @@ static void gemm_locked(int32_t trans_a, int32_t trans_b, int32_t m,
   }
   gemm_job g = {.trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n,
                 .k = k, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c,
-                .uk = kernel()};
+                .uk = mnd_ukernel_active()};
   plan_threads(&g);
   mnd_pool_run(gemm_task, &g, g.tasks);
 }

@@ -43,6 +43,10 @@ typedef struct {
 
 extern const mnd_ukernel mnd_ukernel_generic;
 
+// The micro-kernel the GEMM runs: the best the CPU supports, or the one
+// mnd_force_isa chose (library.c holds the table).
+const mnd_ukernel *mnd_ukernel_active(void);
+
 // Batch-1 paths (gemv.c). Rows of W are split across threads in the same
 // fixed ranges by the GEMV and the rank-1 update.
 // c (n) = alpha * W (n,k) * a (k) + beta * c.

@@ -8,7 +8,7 @@
 
 #include "gemm_internal.h"
 #include "kernels.h"
-#include "pool.h"
+#include "threads.h"
 #include "vec.h"
 
 static inline float sum16(v16 v) {
@@ -150,7 +150,7 @@ void mnd_gemv_rows(int32_t n, int32_t k, float alpha, const float *a,
     mnd_gemm_naive(0, 1, 1, n, k, alpha, a, b, beta, c); // beyond any layer
     return;
   }
-  static vec_job j; // guarded by the GEMM lock (pool.h); too big for the stack
+  static vec_job j; // guarded by the GEMM lock (threads.h); too big for the stack
   j.rows = n, j.len = k, j.alpha = alpha, j.beta = beta;
   j.vec = a, j.w_in = b, j.out = c;
   j.blocks = nonzero_blocks(a, k, j.block);

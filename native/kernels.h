@@ -47,13 +47,15 @@
 #define MND_ACT_LEAKY_RELU 4
 #define MND_LEAKY_SLOPE 0.01f
 
-// Instruction sets reported by mnd_isa().
+// Instruction sets reported by mnd_isa(); MND_ISA_BEST asks mnd_force_isa
+// for the best this CPU has.
+#define MND_ISA_BEST -1
 #define MND_ISA_GENERIC 0
 #define MND_ISA_AVX2 1
 #define MND_ISA_AVX512 2
 #define MND_ISA_NEON 3
 
-// ---- library ---------------------------------------------------------------
+// ---- library (library.c) ---------------------------------------------------
 
 // ABI version; the TS loader refuses a library whose version differs.
 MND_API int32_t mnd_abi_version(void);
@@ -63,7 +65,8 @@ MND_API int32_t mnd_misalignment(const void *p);
 // Instruction set the GEMM dispatches to on this CPU (MND_ISA_*).
 MND_API int32_t mnd_isa(void);
 // Restricts the GEMM to a given instruction set (for tests and benchmarks);
-// returns the ISA now in use, which is `isa` if the CPU supports it.
+// returns the ISA now in use: `isa` if the CPU supports it, else the next
+// best this build has (MND_ISA_BEST: the best).
 MND_API int32_t mnd_force_isa(int32_t isa);
 // Logical CPUs available to this process.
 MND_API int32_t mnd_cpu_count(void);
@@ -112,6 +115,8 @@ MND_API void mnd_column_sums(float *out, const float *x, int32_t rows,
 // out (n) = a * b, elementwise (dropout backward: dx = dy * mask).
 MND_API void mnd_multiply(float *out, const float *a, const float *b,
                           int32_t n);
+// ---- batch gather (gather.c) -------------------------------------------------
+
 // out (count,features) = (float)(pixels[indices[i]] * scale) + shift, in
 // double (pixel / 255 exactly), and when both label pointers are non-null,
 // out_labels[i] = labels[indices[i]].

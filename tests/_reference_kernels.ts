@@ -3,7 +3,7 @@
 
 import type { Kernels } from "../src/kernels/kernels.ts";
 import { LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
-import { TS_DROPOUT } from "../src/kernels/_dropout.ts";
+import { TS_DROPOUT } from "../src/kernels/ts_dropout.ts";
 import { draw, mix, stepKey } from "../src/kernels/_hash.ts";
 
 function activate(z: number, code: number): number {

@@ -8,8 +8,9 @@ import { ABI_VERSION, SYMBOLS } from "../src/ffi/symbols.ts";
 import { ACTIVATION_CODES, LEAKY_RELU_SLOPE } from "../src/kernels/kernels.ts";
 import { MAX_THREADS } from "../src/kernels/select.ts";
 import { ISA_NAMES } from "../src/kernels/native_kernels.ts";
-import { AUGMENT_MAX_NODES, AUGMENT_MAX_WIDTH } from "../src/kernels/_check_layers.ts";
-import { MLP_MAX_LAYERS } from "../src/kernels/_mlp_samples.ts";
+import { AUGMENT_MAX_NODES, AUGMENT_MAX_WIDTH } from "../src/kernels/ts_augment.ts";
+import { MLP_MAX_LAYERS, mlpWorkSize } from "../src/kernels/_mlp.ts";
+import { openNativeLibrary } from "../src/ffi/load.ts";
 
 const read = (path: string): string =>
   Deno.readTextFileSync(new URL(`../${path}`, import.meta.url));
@@ -41,9 +42,9 @@ function prototypes(): Map<string, { params: string[]; result: string }> {
   return found;
 }
 
-/** A `#define NAME value` of native/kernels.h or native/pool.h, as a number. */
+/** A `#define NAME value` of native/kernels.h or native/threads.h, as a number. */
 function defined(name: string): number {
-  const text = header + read("native/pool.h");
+  const text = header + read("native/threads.h");
   const match = new RegExp(`#define ${name} ([0-9.]+)f?\\b`).exec(text);
   if (!match) throw new Error(`no #define ${name}`);
   return Number(match[1]);
@@ -90,4 +91,34 @@ Deno.test("the constants C and TypeScript both hold are equal", () => {
   equal(MLP_MAX_LAYERS, defined("MND_MLP_MAX_LAYERS"), "layers of the batch-1 fast path");
   equal(AUGMENT_MAX_NODES, defined("MND_AUGMENT_MAX_NODES"), "elastic grid nodes");
   equal(AUGMENT_MAX_WIDTH, defined("MND_AUGMENT_MAX_WIDTH"), "widest elastic image");
+});
+
+Deno.test({
+  name: "the batch-1 work size is one formula: mnd_mlp_work_size equals mlpWorkSize",
+  ignore: !openNativeLibrary().ok,
+  fn(): void {
+    const library = openNativeLibrary();
+    if (!library.ok) return;
+    for (const sizes of [[784, 10], [784, 128, 64, 10], [3, 1000, 7, 2], [5, 5, 5, 5, 5, 5]]) {
+      const array = Int32Array.from(sizes), layers = sizes.length - 1;
+      equal(
+        library.symbols.mnd_mlp_work_size(array, layers),
+        mlpWorkSize(array, layers),
+        `${sizes}`,
+      );
+    }
+  },
+});
+
+Deno.test("kernel families share one stem: native/<stem>.c beside src/kernels/ts_<stem>.ts", () => {
+  const stems = (dir: string, pattern: RegExp): string[] =>
+    [...Deno.readDirSync(new URL(`../${dir}`, import.meta.url))]
+      .map((entry) => pattern.exec(entry.name)?.[1])
+      .filter((stem): stem is string => stem !== undefined)
+      .sort();
+  // The C files without a TS twin: the GEMV and batch-1 fast paths (native
+  // only), the library's own functions and the thread pool.
+  const nativeOnly = ["gemv", "library", "mlp", "threads"];
+  const c = stems("native", /^([a-z0-9]+)\.c$/).filter((stem) => !nativeOnly.includes(stem));
+  deepEqual(c, stems("src/kernels", /^ts_([a-z0-9]+)\.ts$/).filter((stem) => stem !== "kernels"));
 });

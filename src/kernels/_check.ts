@@ -62,23 +62,6 @@ export function checkFinite(op: string, name: string, value: number): void {
   }
 }
 
-/** Checks every GEMM argument (see `Kernels.gemm`). */
-export function checkGemm(
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-): void {
-  checkDim("gemm", "m", m);
-  checkDim("gemm", "n", n);
-  checkDim("gemm", "k", k);
-  checkLength("gemm", "A", a, m * k);
-  checkLength("gemm", "B", b, k * n);
-  checkLength("gemm", "C", c, m * n);
-}
-
 /** Checks the arrays of an elementwise or optimizer step all hold `n` floats. */
 export function checkStep(op: string, n: number, arrays: Record<string, Float32Array>): void {
   checkDim(op, "n", n);
@@ -95,64 +78,6 @@ export function checkLabels(labels: Int32Array, rows: number, cols: number): voi
       );
     }
   }
-}
-
-/** Checks batch-gather indices address whole samples inside `pixels`. */
-export function checkGather(
-  out: Float32Array,
-  outLabels: Int32Array | null,
-  pixels: Uint8Array,
-  labels: Uint8Array | null,
-  indices: Int32Array,
-  count: number,
-  features: number,
-): void {
-  const op = "gatherBatch";
-  checkDim(op, "count", count);
-  checkDim(op, "features", features);
-  checkArray(op, "indices", indices, Int32Array, count);
-  checkLength(op, "out", out, count * features);
-  checkArray(op, "pixels", pixels, Uint8Array, 0);
-  if (outLabels !== null) checkArray(op, "outLabels", outLabels, Int32Array, count);
-  if (labels !== null) checkArray(op, "labels", labels, Uint8Array, 0);
-  const samples = features === 0 ? 0 : Math.floor(pixels.length / features);
-  const limit = labels && outLabels ? Math.min(samples, labels.length) : samples;
-  for (let i = 0; i < count; i++) {
-    const s = indices[i];
-    if (!(s >= 0 && s < limit)) {
-      throw new RangeError(`${op}: index ${s} at position ${i} is outside the ${limit} samples`);
-    }
-  }
-}
-
-/** Checks `biasActivationForward` arguments. */
-export function checkBiasActivation(
-  x: Float32Array,
-  bias: Float32Array,
-  rows: number,
-  cols: number,
-  activation: number,
-): void {
-  checkMatrix("biasActivationForward", "x", x, rows, cols);
-  checkLength("biasActivationForward", "bias", bias, cols);
-  checkActivation("biasActivationForward", activation);
-}
-
-/** Checks `softmaxCrossEntropy` arguments, labels included. */
-export function checkSoftmaxCrossEntropy(
-  logits: Float32Array,
-  labels: Int32Array,
-  grad: Float32Array,
-  rows: number,
-  cols: number,
-  stats: Float64Array,
-): void {
-  const op = "softmaxCrossEntropy";
-  checkMatrix(op, "logits", logits, rows, cols);
-  checkLength(op, "grad", grad, rows * cols);
-  checkArray(op, "labels", labels, Int32Array, rows);
-  checkArray(op, "stats", stats, Float64Array, 2);
-  checkLabels(labels, rows, cols);
 }
 
 /** Checks that `x` holds a (rows, cols) matrix with valid dimensions. */
@@ -196,4 +121,11 @@ export function checkGeometry(op: string, geom: Int32Array): { input: number; po
   checkDim(op, "input size", input);
   checkDim(op, "im2col size", positions * k * k * c);
   return { input, positions };
+}
+
+/** Throws unless `value` is a 32-bit integer (signed or unsigned). */
+export function checkInt32(op: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
+    throw new RangeError(`${op}: ${name} must be a 32-bit integer, got ${value}`);
+  }
 }

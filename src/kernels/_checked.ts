@@ -1,25 +1,23 @@
 // The checking wrapper every backend is served through: one check per
-// Kernels operation (the functions of _check.ts and _check_layers.ts), run
+// Kernels operation (each family's checks sit beside its TS loops), run
 // once per call before the backend's own code, so no backend repeats them
 // and none can be reached unchecked through selectKernels.
 
-import {
-  checkActivation,
-  checkBiasActivation,
-  checkDim,
-  checkGather,
-  checkGemm,
-  checkLength,
-  checkMatrix,
-  checkSoftmaxCrossEntropy,
-  checkStep,
-} from "./_check.ts";
-import { checkIm2col, LAYER_CHECKS } from "./_check_layers.ts";
-import { MLP_CHECKS } from "./_mlp_samples.ts";
-import type { KernelCheck, KernelOp as Op, Kernels } from "./kernels.ts";
+import { checkDim, checkLength } from "./_check.ts";
+import { MLP_CHECKS } from "./_mlp.ts";
+import type { KernelChecks, KernelOp as Op, Kernels } from "./kernels.ts";
+import { AUGMENT_CHECKS } from "./ts_augment.ts";
+import { CONV_CHECKS } from "./ts_conv.ts";
+import { DROPOUT_CHECKS } from "./ts_dropout.ts";
+import { GATHER_CHECKS } from "./ts_gather.ts";
+import { GEMM_CHECKS } from "./ts_gemm.ts";
+import { MAXPOOL_CHECKS } from "./ts_maxpool.ts";
+import { NN_CHECKS } from "./ts_nn.ts";
+import { NORM_CHECKS } from "./ts_norm.ts";
+import { OPTIM_CHECKS } from "./ts_optim.ts";
 
 /** For each operation, a function that throws on bad arguments. */
-const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
+const CHECKS: KernelChecks<Op> = {
   allocate(length): void {
     if (Number.isInteger(length) && length > 0x7fffffff) {
       throw new RangeError(
@@ -30,36 +28,17 @@ const CHECKS: { [K in Op]-?: KernelCheck<K> } = {
     checkDim("allocate", "length", length);
   },
   free: (array) => checkLength("free", "array", array, 0),
-  gemm: (_ta, _tb, m, n, k, _alpha, a, b, _beta, c) => checkGemm(m, n, k, a, b, c),
-  biasActivationForward: checkBiasActivation,
-  activationForward(y, x, n, act): void {
-    checkStep("activationForward", n, { y, x });
-    checkActivation("activationForward", act);
-  },
-  activationBackward(grad, out, n, act): void {
-    checkStep("activationBackward", n, { grad, out });
-    checkActivation("activationBackward", act);
-  },
-  softmaxCrossEntropy: (logits, labels, grad, rows, cols, _scale, stats) =>
-    checkSoftmaxCrossEntropy(logits, labels, grad, rows, cols, stats),
-  softmax: (x, rows, cols) => checkMatrix("softmax", "x", x, rows, cols),
-  columnSums(out, x, rows, cols): void {
-    checkMatrix("columnSums", "x", x, rows, cols);
-    checkLength("columnSums", "out", out, cols);
-  },
-  multiply: (out, a, b, n) => checkStep("multiply", n, { out, a, b }),
-  im2col: (col, x, geom) => checkIm2col("im2col", col, x, geom),
-  col2im: (dx, col, geom) => checkIm2col("col2im", col, dx, geom),
-  ...LAYER_CHECKS,
-  sgdStep: (params, grads, n) => checkStep("sgdStep", n, { params, grads }),
-  momentumStep: (params, grads, velocity, n) =>
-    checkStep("momentumStep", n, { params, grads, velocity }),
-  adamStep: (params, grads, m, v, n) => checkStep("adamStep", n, { params, grads, m, v }),
-  rmsStep: (params, grads, s, n) => checkStep("rmsStep", n, { params, grads, s }),
-  gatherBatch: checkGather,
+  ...GEMM_CHECKS,
+  ...NN_CHECKS,
+  ...CONV_CHECKS,
+  ...MAXPOOL_CHECKS,
+  ...NORM_CHECKS,
+  ...DROPOUT_CHECKS,
+  ...OPTIM_CHECKS,
+  ...AUGMENT_CHECKS,
+  ...GATHER_CHECKS,
   ...MLP_CHECKS,
 };
-
 /**
  * Wraps a backend so that every operation checks its arguments first: a
  * wrong element type is a TypeError and a wrong size a RangeError, before

@@ -38,6 +38,9 @@ export type KernelCheck<K extends KernelOp> = (
   ...args: Parameters<NonNullable<Kernels[K]>>
 ) => void;
 
+/** The argument checks of a family of operations: one per operation of `K`. */
+export type KernelChecks<K extends KernelOp> = { [P in K]-?: KernelCheck<P> };
+
 /** Backend names: `ts` (portable) or `native` (the C library via FFI). */
 export type BackendName = "ts" | "native" | "wasm";
 
@@ -214,7 +217,7 @@ export interface Kernels {
   /**
    * Inverted dropout: `mask (n)` = `scale` where kept, else 0, and
    * `y (n) = x * mask`. Element `i` is kept by a counter-based hash of
-   * `(seed, counter, i)`, identical on every backend (see `_dropout.ts`).
+   * `(seed, counter, i)`, identical on every backend (see `ts_dropout.ts`).
    */
   dropoutForward(
     y: Float32Array,
@@ -333,7 +336,7 @@ export interface Kernels {
    * layers' generic path, which the tests hold it to. `params` holds, per
    * layer, weights (out,in) then bias (out); `sizes` has `layers + 1`
    * widths; hidden layers use `activation`, the last is linear. `work`
-   * holds `mlpWorkSize(sizes, layers)` floats (`_mlp_samples.ts`). Adds the loss sum and correct count
+   * holds `mlpWorkSize(sizes, layers)` floats (`_mlp.ts`). Adds the loss sum and correct count
    * to `stats` like {@link softmaxCrossEntropy}.
    */
   mlpSgdSamples?(

@@ -3,9 +3,11 @@
 // interpolated from random values at grid nodes, then bilinear resampling.
 // The random numbers are the same draws as native's (src/kernels/_hash.ts);
 // sin/cos may differ in the last bit, so the outputs agree to rounding.
+// With its argument check.
 
 import { draw, mix, stepKey } from "./_hash.ts";
-import type { Kernels } from "./kernels.ts";
+import { checkDim, checkFinite, checkInt32, checkLength } from "./_check.ts";
+import type { KernelChecks, Kernels } from "./kernels.ts";
 
 /** Uniform in [-1, 1) from draw `i` of `key`. */
 function uniform(key: number, i: number): number {
@@ -74,5 +76,45 @@ export const TS_AUGMENT: Pick<Kernels, "augment"> = {
         }
       }
     }
+  },
+};
+
+/** Most elastic grid nodes per sample (MND_AUGMENT_MAX_NODES in native/kernels.h). */
+export const AUGMENT_MAX_NODES = 4096;
+/** Widest image with elastic distortion (MND_AUGMENT_MAX_WIDTH in native/kernels.h). */
+export const AUGMENT_MAX_WIDTH = 4096;
+
+/** Its argument check. */
+export const AUGMENT_CHECKS: KernelChecks<"augment"> = {
+  augment(out, x, rows, h, w, params, seed, counter): void {
+    const op = "augment";
+    for (const [name, n] of [["rows", rows], ["h", h], ["w", w]] as const) checkDim(op, name, n);
+    checkLength(op, "x", x, rows * h * w);
+    checkLength(op, "out", out, rows * h * w);
+    if (out.buffer === x.buffer && rows * h * w > 0) {
+      const a = out.byteOffset, b = x.byteOffset, bytes = rows * h * w * 4;
+      if (a < b + bytes && b < a + bytes) throw new RangeError(`${op}: out and x overlap`);
+    }
+    checkLength(op, "params", params, 6);
+    const [shift, rotate, scale, elastic, spacing] = params;
+    params.subarray(0, 6).forEach((v, i) => checkFinite(op, `params[${i}]`, v));
+    if (!(shift >= 0 && rotate >= 0 && scale >= 0 && scale < 1 && elastic >= 0 && spacing >= 1)) {
+      throw new RangeError(
+        `${op}: params need shift, rotate, elastic >= 0, scale in [0, 1) and spacing >= 1, ` +
+          `got ${Array.from(params.subarray(0, 5))}`,
+      );
+    }
+    if (elastic > 0) {
+      const nodes = (Math.ceil((h - 1) / spacing) + 1) * (Math.ceil((w - 1) / spacing) + 1);
+      if (h < 2 || w < 2 || w > AUGMENT_MAX_WIDTH || nodes > AUGMENT_MAX_NODES) {
+        throw new RangeError(
+          `${op}: an elastic grid of ${nodes} nodes over ${h}x${w} pixels; it needs images of ` +
+            `at least 2x2, at most ${AUGMENT_MAX_WIDTH} wide, and at most ${AUGMENT_MAX_NODES} ` +
+            "nodes (raise the spacing)",
+        );
+      }
+    }
+    checkInt32(op, "seed", seed);
+    checkInt32(op, "counter", counter);
   },
 };

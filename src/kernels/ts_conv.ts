@@ -1,10 +1,11 @@
-// Convolution and pooling loops of the TS backend over NHWC tensors, the
-// twins of native/conv.c and native/maxpool.c (arguments already checked).
+// The convolution's unfolding in TypeScript over NHWC tensors, the twins of
+// native/conv.c, with their argument checks.
 
-import type { Kernels } from "./kernels.ts";
+import { checkGeometry, checkLength } from "./_check.ts";
+import type { KernelChecks, Kernels } from "./kernels.ts";
 
-/** `Kernels.im2col`, `col2im`, `maxPoolForward` and `maxPoolBackward`. */
-export const TS_CONV: Pick<Kernels, "im2col" | "col2im" | "maxPoolForward" | "maxPoolBackward"> = {
+/** `Kernels.im2col` and `col2im` (arguments already checked). */
+export const TS_CONV: Pick<Kernels, "im2col" | "col2im"> = {
   im2col(col, x, geom): void {
     const [b, h, w, c, k, s, p, oh, ow] = geom;
     const run = k * c;
@@ -53,38 +54,22 @@ export const TS_CONV: Pick<Kernels, "im2col" | "col2im" | "maxPoolForward" | "ma
       }
     }
   },
-  maxPoolForward(out, argmax, x, geom): void {
-    const [b, h, w, c, k, s, p, oh, ow] = geom;
-    for (let n = 0; n < b; n++) {
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          const o = ((n * oh + oy) * ow + ox) * c;
-          out.fill(-Infinity, o, o + c);
-          argmax.fill(-1, o, o + c);
-          for (let ky = 0; ky < k; ky++) {
-            const iy = oy * s - p + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < k; kx++) {
-              const ix = ox * s - p + kx;
-              if (ix < 0 || ix >= w) continue;
-              const i = ((n * h + iy) * w + ix) * c;
-              for (let ch = 0; ch < c; ch++) {
-                if (x[i + ch] > out[o + ch] || argmax[o + ch] < 0) {
-                  out[o + ch] = x[i + ch];
-                  argmax[o + ch] = i + ch;
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  },
-  maxPoolBackward(dx, dy, argmax, nIn, nOut): void {
-    dx.fill(0, 0, nIn);
-    for (let i = 0; i < nOut; i++) {
-      const j = argmax[i];
-      if (j >= 0 && j < nIn) dx[j] += dy[i];
-    }
-  },
+};
+
+/** Checks `im2col` (`col2im` with `scatter`): x (B,H,W,C), col (B*OH*OW, K*K*C). */
+function checkUnfold(
+  op: "im2col" | "col2im",
+  col: Float32Array,
+  x: Float32Array,
+  geom: Int32Array,
+): void {
+  const { input, positions } = checkGeometry(op, geom);
+  checkLength(op, op === "im2col" ? "x" : "dx", x, input);
+  checkLength(op, "col", col, positions * geom[4] * geom[4] * geom[3]);
+}
+
+/** Their argument checks. */
+export const CONV_CHECKS: KernelChecks<"im2col" | "col2im"> = {
+  im2col: (col, x, geom) => checkUnfold("im2col", col, x, geom),
+  col2im: (dx, col, geom) => checkUnfold("col2im", col, dx, geom),
 };

@@ -16,6 +16,9 @@
  * @module
  */
 
+import { checkDim, checkLength } from "./_check.ts";
+import type { KernelChecks } from "./kernels.ts";
+
 const MR = 4;
 const NR = 4;
 /** K-block: a packed 4-column B panel of 256 doubles x 4 is 8 KiB (L1). */
@@ -327,3 +330,15 @@ function gemmSparseB(
     }
   }
 }
+
+/** The GEMM's argument check (see `Kernels.gemm`). */
+export const GEMM_CHECKS: KernelChecks<"gemm"> = {
+  gemm(_ta, _tb, m, n, k, _alpha, a, b, _beta, c): void {
+    checkDim("gemm", "m", m);
+    checkDim("gemm", "n", n);
+    checkDim("gemm", "k", k);
+    checkLength("gemm", "A", a, m * k);
+    checkLength("gemm", "B", b, k * n);
+    checkLength("gemm", "C", c, m * n);
+  },
+};

@@ -1,7 +1,9 @@
 // Batch normalization loops of the TS backend, the twins of native/norm.c
-// (arguments already checked). Column statistics are summed in double.
+// (arguments already checked), with their argument checks. Column
+// statistics are summed in double.
 
-import type { Kernels } from "./kernels.ts";
+import { checkFinite, checkLength, checkMatrix } from "./_check.ts";
+import type { KernelChecks, Kernels } from "./kernels.ts";
 
 /** `Kernels.batchNormForward` and `batchNormBackward` (computes `dx` before writing `dGammaBeta`). */
 export const TS_NORM: Pick<Kernels, "batchNormForward" | "batchNormBackward"> = {
@@ -75,5 +77,50 @@ export const TS_NORM: Pick<Kernels, "batchNormForward" | "batchNormBackward"> = 
       dGammaBeta[cols + j] = alpha * Math.fround(dBeta[j]) +
         (beta === 0 ? 0 : beta * dGammaBeta[cols + j]);
     }
+  },
+};
+
+/** Their argument checks. */
+export const NORM_CHECKS: KernelChecks<"batchNormForward" | "batchNormBackward"> = {
+  batchNormForward(
+    y,
+    xhat,
+    invStd,
+    x,
+    gammaBeta,
+    running,
+    rows,
+    cols,
+    momentum,
+    eps,
+    training,
+  ): void {
+    const op = "batchNormForward";
+    checkMatrix(op, "x", x, rows, cols);
+    checkLength(op, "y", y, rows * cols);
+    checkLength(op, "gammaBeta", gammaBeta, 2 * cols);
+    checkLength(op, "running", running, 2 * cols);
+    if (training) {
+      checkLength(op, "xhat", xhat, rows * cols);
+      checkLength(op, "invStd", invStd, cols);
+      if (rows < 1) throw new RangeError(`${op}: training needs at least one row`);
+    }
+    if (!(momentum >= 0 && momentum <= 1)) {
+      throw new RangeError(`${op}: momentum must be in [0, 1], got ${momentum}`);
+    }
+    if (!(eps > 0 && Number.isFinite(eps))) {
+      throw new RangeError(`${op}: eps must be a positive number, got ${eps}`);
+    }
+  },
+  batchNormBackward(dx, dGammaBeta, dy, xhat, invStd, gammaBeta, rows, cols, alpha, beta): void {
+    const op = "batchNormBackward";
+    checkMatrix(op, "dy", dy, rows, cols);
+    checkLength(op, "dx", dx, rows * cols);
+    checkLength(op, "xhat", xhat, rows * cols);
+    checkLength(op, "invStd", invStd, cols);
+    checkLength(op, "gammaBeta", gammaBeta, 2 * cols);
+    checkLength(op, "dGammaBeta", dGammaBeta, 2 * cols);
+    checkFinite(op, "alpha", alpha);
+    checkFinite(op, "beta", beta);
   },
 };

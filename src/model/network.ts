@@ -11,7 +11,7 @@ import { affineOf, type Preprocessing, UNIT_SCALE } from "../data/pixel_transfor
 import { ACTIVATION_CODES, type Kernels } from "../kernels/kernels.ts";
 import { selectKernels } from "../kernels/select.ts";
 import { countWasmNetwork } from "../kernels/wasm_kernels.ts";
-import { MLP_MAX_LAYERS, mlpWorkSize } from "../kernels/_mlp_samples.ts";
+import { MLP_MAX_LAYERS, mlpWorkSize } from "../kernels/_mlp.ts";
 import { Random } from "../random.ts";
 import { INIT_NAMES } from "./initializers.ts";
 import type { Optimizer } from "./optimizers.ts";

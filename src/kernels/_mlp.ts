@@ -3,12 +3,12 @@
 // tests hold it to them.
 
 import { checkActivation, checkArray, checkDim, checkLabels, checkLength } from "./_check.ts";
-import type { KernelCheck } from "./kernels.ts";
+import type { KernelChecks } from "./kernels.ts";
 
-/** Most layers the fast path accepts (MAX_LAYERS in native/mlp.c). */
+/** Most layers the fast path accepts (MND_MLP_MAX_LAYERS in native/kernels.h). */
 export const MLP_MAX_LAYERS = 64;
 
-/** Floats of work space for one sample: activations plus two deltas. */
+/** Floats of work space for one sample: activations plus two deltas (`mnd_mlp_work_size`). */
 export function mlpWorkSize(sizes: Int32Array, layers: number): number {
   let total = 0, widest = 0;
   for (let l = 1; l <= layers; l++) {
@@ -19,7 +19,7 @@ export function mlpWorkSize(sizes: Int32Array, layers: number): number {
 }
 
 /** Validates every argument of `Kernels.mlpSgdSamples`. */
-export const MLP_CHECKS: { mlpSgdSamples: KernelCheck<"mlpSgdSamples"> } = {
+export const MLP_CHECKS: KernelChecks<"mlpSgdSamples"> = {
   mlpSgdSamples(
     params,
     work,

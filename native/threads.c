@@ -13,36 +13,26 @@
 // never changes results (the GEMM is bit-identical for any thread count).
 #if defined(__wasm__)
 // WebAssembly has no threads here: every job runs on the calling thread.
-#include "pool.h"
-#include "kernels.h"
+#include "threads.h"
 
 void mnd_lock(void) {}
 void mnd_unlock(void) {}
 int32_t mnd_pool_threads(void) { return 1; }
-MND_API int32_t mnd_cpu_count(void) { return 1; }
-MND_API int32_t mnd_set_threads(int32_t threads) { return (void)threads, 1; }
-MND_API int32_t mnd_threads(void) { return 1; }
-MND_API int32_t mnd_pool_solo_spells(void) { return 0; }
+int32_t mnd_pool_resize(int32_t threads) { return (void)threads, 1; }
+int32_t mnd_pool_size(void) { return 1; }
+int32_t mnd_pool_solo_count(void) { return 0; }
 void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
   for (int32_t t = 0; t < tasks; t++)
     fn(ctx, t);
 }
-
-#include <stdlib.h>
-// The loader's allocator: 64-byte aligned blocks of the module's memory.
-MND_API void *mnd_wasm_alloc(int32_t bytes) {
-  return aligned_alloc(64, ((size_t)(bytes > 0 ? bytes : 1) + 63) & ~(size_t)63);
-}
-MND_API void mnd_wasm_free(void *p) { free(p); }
 #else
 #ifndef _WIN32
-// clock_gettime and sched_yield under -std=c11, and sysconf's
-// _SC_NPROCESSORS_ONLN (an extension) on glibc and macOS.
+// clock_gettime and sched_yield under -std=c11.
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 #endif
-#include "pool.h"
+#include "threads.h"
 #include "kernels.h"
 
 #include <stdatomic.h>
@@ -219,17 +209,6 @@ __attribute__((destructor)) static void pool_shutdown(void) {
   pool.size = 0;
 }
 
-MND_API int32_t mnd_cpu_count(void) {
-#ifdef _WIN32
-  SYSTEM_INFO info;
-  GetSystemInfo(&info);
-  return (int32_t)info.dwNumberOfProcessors;
-#else
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int32_t)n : 1;
-#endif
-}
-
 static int32_t set_threads(int32_t threads) {
   static int initialized = 0;
   if (!initialized) {
@@ -262,21 +241,21 @@ static int32_t set_threads(int32_t threads) {
   return pool.size;
 }
 
-MND_API int32_t mnd_set_threads(int32_t threads) {
+int32_t mnd_pool_resize(int32_t threads) {
   mnd_lock();
   const int32_t size = set_threads(threads);
   mnd_unlock();
   return size;
 }
 
-// Called with the lock held (by the GEMM) or from mnd_threads below.
+// Called with the lock held (by the GEMM) or from mnd_pool_size below.
 static int32_t threads_locked(void) {
   if (pool.size == 0)
     set_threads(mnd_cpu_count());
   return pool.size;
 }
 
-MND_API int32_t mnd_threads(void) {
+int32_t mnd_pool_size(void) {
   mnd_lock();
   const int32_t size = threads_locked();
   mnd_unlock();
@@ -290,7 +269,7 @@ int32_t mnd_pool_threads(void) {
   return pool.solo_left > 0 ? 1 : size;
 }
 
-MND_API int32_t mnd_pool_solo_spells(void) {
+int32_t mnd_pool_solo_count(void) {
   mnd_lock();
   const int32_t spells = pool.solo_spells;
   mnd_unlock();
