@@ -14,7 +14,7 @@ import { countWasmNetwork } from "../kernels/wasm_kernels.ts";
 import { MLP_MAX_LAYERS, mlpWorkSize } from "../kernels/_mlp.ts";
 import { Random } from "../random.ts";
 import { INIT_NAMES } from "./initializers.ts";
-import type { Optimizer } from "./optimizers.ts";
+import type { Optimizer, ParameterTensor } from "./optimizers.ts";
 import { evaluate, type Evaluation, predict, predictProba } from "./_inference.ts";
 import { checkFinite, type Images, type Labels, toFloatImages, toInt32Labels } from "./_inputs.ts";
 import { Dense } from "./layers/dense.ts";
@@ -79,6 +79,8 @@ export class Network {
   readonly grads: Float32Array;
   /** Non-trainable state (batch-norm running statistics), layer by layer. */
   readonly state: Float32Array;
+  /** The tensors of {@link params} in order, for optimizers with per-tensor rules. */
+  readonly parameterTensors: readonly ParameterTensor[];
   /** Dense-stack layout for the native batch-1 fast path, when it applies. */
   readonly #mlp?: { sizes: Int32Array; code: number; work: Float32Array };
   #logitGrad: Float32Array = new Float32Array(0);
@@ -147,6 +149,7 @@ export class Network {
       layer.initialize(init, random);
       p = pEnd, s = sEnd;
     }
+    this.parameterTensors = Object.freeze(parameterTensorsOf(this.layers, this.params));
     this.#mlp = this.#denseStack();
   }
 
@@ -345,15 +348,14 @@ export class Network {
     optimizer: Optimizer,
   ): { loss: number; correct: number } {
     this.#stats.fill(0);
-    if (optimizer.type === "sgd") {
+    const fold = optimizer.fold();
+    if (fold) {
       // Plain SGD folds the update into the gradient kernels (alpha = -lr,
       // beta = 1 - lr * weightDecay): no gradient arena is written or read.
-      const lr = optimizer.learningRate;
-      const beta = 1 - lr * optimizer.weightDecay;
-      this.#step(input, labels, rows, { alpha: -lr, beta, direct: true });
+      this.#step(input, labels, rows, { ...fold, direct: true });
     } else {
       this.#step(input, labels, rows, { alpha: 1, beta: 0, direct: false });
-      optimizer.step(this.kernels, this.params, this.grads);
+      optimizer.step(this.kernels, this.params, this.grads, this.parameterTensors);
     }
     return { loss: this.#stats[0], correct: this.#stats[1] };
   }
@@ -379,10 +381,8 @@ export class Network {
   ): { loss: number; correct: number } {
     const x = this.#input(input, count);
     const y = this.#labelsOf(labels, count);
-    const mlp = this.#mlp;
-    if (
-      mlp && this.kernels.mlpSgdSamples && optimizer.type === "sgd"
-    ) {
+    const mlp = this.#mlp, fold = optimizer.fold();
+    if (mlp && this.kernels.mlpSgdSamples && fold) {
       // The native batch-1 fast path: one FFI call for all the samples
       // instead of ~20 per sample: 0.42 vs 0.64 s per MNIST epoch of
       // 784-128-64-10 (AVX-512, 2 threads; README, Performance).
@@ -396,8 +396,8 @@ export class Network {
         y,
         count,
         mlp.code,
-        optimizer.learningRate,
-        1 - optimizer.learningRate * optimizer.weightDecay,
+        -fold.alpha,
+        fold.beta,
         this.#stats,
       );
       return { loss: this.#stats[0], correct: this.#stats[1] };
@@ -531,4 +531,23 @@ export class Network {
     this.#checkLive();
     return evaluate(this, data);
   }
+}
+
+/** The parameter tensors of `layers`, located in the arena `params` their views share. */
+function parameterTensorsOf(layers: readonly Layer[], params: Float32Array): ParameterTensor[] {
+  const found: ParameterTensor[] = [];
+  layers.forEach((layer, i) => {
+    for (const { name, data, decays } of layer.tensors()) {
+      if (data.buffer !== params.buffer) continue; // state (running statistics)
+      const offset = (data.byteOffset - params.byteOffset) / 4;
+      if (offset < 0 || offset >= params.length) continue;
+      found.push({
+        name: `layers.${i}.${name}`,
+        offset,
+        length: data.length,
+        decays: decays ?? false,
+      });
+    }
+  });
+  return found;
 }

@@ -1,6 +1,8 @@
 /**
- * Optimizers: update rules applied to the whole parameter arena in one
- * kernel call per step.
+ * Optimizers: update rules over the parameter arena. Element-wise rules
+ * make one kernel call per step over the whole arena; the arena's tensors
+ * (`ParameterTensor`) are there for rules that need them: LAMB's
+ * per-tensor trust ratio, and weight decay on weights only.
  *
  * @module
  */
@@ -15,7 +17,8 @@ export type OptimizerName =
   | "adam"
   | "adamw"
   | "rmsprop"
-  | "adagrad";
+  | "adagrad"
+  | "lamb";
 
 /** All optimizer names, for validation and help texts. */
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze([
@@ -26,7 +29,37 @@ export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze([
   "adamw",
   "rmsprop",
   "adagrad",
+  "lamb",
 ]);
+
+/** Which parameters weight decay applies to: all of them, or weights only (not biases or batch norm). */
+export type DecayGroup = "all" | "weights";
+
+/** All decay groups, for validation and help texts. */
+export const DECAY_GROUPS: readonly DecayGroup[] = Object.freeze(["all", "weights"]);
+
+/** A parameter tensor: where it sits in the arena and whether weight decay may apply to it. */
+export interface ParameterTensor {
+  /** Its name, e.g. `"layers.0.weight"`. */
+  name: string;
+  /** First float of the tensor in the parameter arena. */
+  offset: number;
+  /** Its number of floats. */
+  length: number;
+  /** True for weights (dense and conv kernels); false for biases and batch-norm scales and shifts. */
+  decays: boolean;
+}
+
+/**
+ * A step a network may fold into its gradient kernels: every parameter
+ * becomes `beta * p + alpha * g`, so no gradient arena is written or read.
+ */
+export interface SgdFold {
+  /** Factor of the gradient (`-learningRate`). */
+  alpha: number;
+  /** Factor of the parameter (`1 - learningRate * weightDecay`). */
+  beta: number;
+}
 
 /** Settings of an optimizer (PyTorch's names and defaults). */
 export interface OptimizerOptions {
@@ -49,8 +82,10 @@ export interface OptimizerOptions {
   beta2?: number;
   /** RMSprop's squared-gradient decay. Default 0.99. */
   alpha?: number;
-  /** Denominator guard. Default 1e-8 (AdaGrad: 1e-10). */
+  /** Denominator guard. Default 1e-8 (AdaGrad: 1e-10, LAMB: 1e-6). */
   epsilon?: number;
+  /** Which parameters weight decay applies to. Default `"all"` (PyTorch's). */
+  decay?: DecayGroup;
 }
 
 /** An update rule with its state (e.g. velocity). */
@@ -59,16 +94,34 @@ export interface Optimizer {
   readonly type: OptimizerName;
   /** Step size; may be changed between steps (schedules). */
   learningRate: number;
-  /** Weight decay (L2, or decoupled for `adamw`). */
+  /** Weight decay (L2, or decoupled for `adamw` and `lamb`). */
   readonly weightDecay: number;
+  /** Which parameters weight decay applies to. */
+  readonly decay: DecayGroup;
+  /**
+   * The fold of this step into the gradient kernels, when the rule is plain
+   * SGD with one decay for every parameter; otherwise `undefined`, and the
+   * network computes gradients and calls {@link step}.
+   *
+   * @returns The factors at the current learning rate, or `undefined`.
+   */
+  fold(): SgdFold | undefined;
   /**
    * Applies one update to `params` from `grads` (equal lengths).
    *
    * @param kernels The backend to compute with.
    * @param params Parameter arena, updated in place.
    * @param grads Gradient arena.
+   * @param tensors The arena's tensors, in order and covering it (a
+   *   network's `parameterTensors`); without them the arena is one tensor
+   *   to which weight decay applies.
    */
-  step(kernels: Kernels, params: Float32Array, grads: Float32Array): void;
+  step(
+    kernels: Kernels,
+    params: Float32Array,
+    grads: Float32Array,
+    tensors?: readonly ParameterTensor[],
+  ): void;
   /**
    * The rule's state for checkpoints: its step count and its arrays
    * (velocity, moments), empty before the first step.
@@ -91,6 +144,51 @@ export interface Optimizer {
 function check(ok: boolean, what: string, value: number): void {
   if (!ok) throw new RangeError(`${what}, got ${value}`);
 }
+
+/** Throws unless `tensors` cover `[0, length)` in order without gaps. */
+function checkCover(tensors: readonly ParameterTensor[], length: number): void {
+  let at = 0;
+  for (const t of tensors) {
+    if (t.offset !== at || !(Number.isInteger(t.length) && t.length >= 0)) {
+      throw new RangeError(
+        `Parameter tensor "${t.name}" starts at ${t.offset} with ${t.length} floats; ` +
+          `the tensors must cover the arena in order (expected offset ${at})`,
+      );
+    }
+    at += t.length;
+  }
+  if (at !== length) {
+    throw new RangeError(`The parameter tensors cover ${at} floats, but the arena has ${length}`);
+  }
+}
+
+/** A stretch of the arena the same rule applies to: [from, to), decayed or not. */
+interface Run {
+  from: number;
+  to: number;
+  decays: boolean;
+}
+
+/** Neighbouring tensors merged into runs of equal `decays`; no tensors: one run that decays. */
+function runsOf(tensors: readonly ParameterTensor[] | undefined, length: number): Run[] {
+  const runs: Run[] = [];
+  for (const { offset, length, decays } of tensors ?? []) {
+    const last = runs.at(-1);
+    if (last && last.decays === decays) last.to = offset + length;
+    else runs.push({ from: offset, to: offset + length, decays });
+  }
+  return runs.length ? runs : [{ from: 0, to: length, decays: true }];
+}
+
+/** The kernel calls of one element-wise step over a stretch of the arena. */
+type Update = (
+  k: Kernels,
+  p: Float32Array,
+  g: Float32Array,
+  state: Float32Array[],
+  lr: number,
+  decay: number,
+) => void;
 
 /**
  * Creates an optimizer.
@@ -119,72 +217,108 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     learningRate,
   );
   check(weightDecay >= 0 && Number.isFinite(weightDecay), "Weight decay must be >= 0", weightDecay);
+  const decay = options.decay ?? "all";
+  if (!DECAY_GROUPS.includes(decay)) {
+    throw new RangeError(
+      `Unknown decay group "${decay}" (expected one of ${DECAY_GROUPS.join(", ")})`,
+    );
+  }
   const momentum = options.momentum ?? 0.9;
   check(momentum >= 0 && momentum < 1, "Momentum must be in [0, 1)", momentum);
   const beta1 = options.beta1 ?? 0.9, beta2 = options.beta2 ?? 0.999, alpha = options.alpha ?? 0.99;
   check(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)", beta1);
   check(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1)", beta2);
   check(alpha >= 0 && alpha < 1, "RMSprop's alpha must be in [0, 1)", alpha);
-  const epsilon = options.epsilon ?? (type === "adagrad" ? 1e-10 : 1e-8);
+  const epsilon = options.epsilon ?? { adagrad: 1e-10, lamb: 1e-6 }[type as string] ?? 1e-8;
   check(epsilon > 0 && Number.isFinite(epsilon), "epsilon must be > 0", epsilon);
 
   // State: `slots` arrays as long as the arena, allocated on the first step.
-  const slots = { sgd: 0, momentum: 1, nesterov: 1, adam: 2, adamw: 2, rmsprop: 1, adagrad: 1 }[
-    type
-  ];
+  const slots = {
+    sgd: 0,
+    momentum: 1,
+    nesterov: 1,
+    adam: 2,
+    adamw: 2,
+    rmsprop: 1,
+    adagrad: 1,
+    lamb: 2,
+  }[type];
   let arrays: Float32Array[] = [], steps = 0, owner: Kernels | undefined;
+  // LAMB's scratch: the Adam direction of the step, then its update.
+  let scratch: Float32Array | undefined;
+  const dot = new Float32Array(1);
   const freeArrays = (): void => {
     for (const array of arrays) owner?.free(array);
+    if (scratch) owner?.free(scratch);
     arrays = [];
+    scratch = undefined;
   };
   let restored: { steps: number; arrays: readonly Float32Array[] } | undefined;
-  const update = (k: Kernels, p: Float32Array, g: Float32Array, lr: number): void => {
-    const n = p.length;
-    switch (type) {
-      case "sgd":
-        return k.sgdStep(p, g, n, lr, weightDecay);
-      case "momentum":
-      case "nesterov": {
-        const nesterov = type === "nesterov" || (options.nesterov ?? false);
-        return k.momentumStep(p, g, arrays[0], n, lr, momentum, weightDecay, nesterov);
-      }
-      case "adam":
-      case "adamw": {
-        const root = Math.sqrt(1 - beta2 ** steps), lrT = (lr * root) / (1 - beta1 ** steps);
-        const [l2, keep] = type === "adam" ? [weightDecay, 1] : [0, 1 - lr * weightDecay];
-        return k.adamStep(
-          p,
-          g,
-          arrays[0],
-          arrays[1],
-          n,
-          lrT,
-          beta1,
-          beta2,
-          epsilon * root,
-          l2,
-          keep,
-        );
-      }
-      case "rmsprop":
-        return k.rmsStep(p, g, arrays[0], n, lr, alpha, 1 - alpha, epsilon, weightDecay);
-      case "adagrad":
-        return k.rmsStep(p, g, arrays[0], n, lr, 1, 1, epsilon, weightDecay);
-    }
+  const adamFactors = (lr: number): [lrT: number, epsT: number] => {
+    const root = Math.sqrt(1 - beta2 ** steps);
+    return [(lr * root) / (1 - beta1 ** steps), epsilon * root];
+  };
+  const nesterov = type === "nesterov" || (options.nesterov ?? false);
+  const UPDATES: Record<Exclude<OptimizerName, "lamb">, Update> = {
+    sgd: (k, p, g, _s, lr, wd) => k.sgdStep(p, g, p.length, lr, wd),
+    momentum: (k, p, g, [v], lr, wd) =>
+      k.momentumStep(p, g, v, p.length, lr, momentum, wd, nesterov),
+    nesterov: (k, p, g, [v], lr, wd) => k.momentumStep(p, g, v, p.length, lr, momentum, wd, true),
+    adam(k, p, g, [m, v], lr, wd): void {
+      const [lrT, epsT] = adamFactors(lr);
+      k.adamStep(p, g, m, v, p.length, lrT, beta1, beta2, epsT, wd, 1);
+    },
+    adamw(k, p, g, [m, v], lr, wd): void {
+      const [lrT, epsT] = adamFactors(lr);
+      k.adamStep(p, g, m, v, p.length, lrT, beta1, beta2, epsT, 0, 1 - lr * wd);
+    },
+    rmsprop: (k, p, g, [s], lr, wd) =>
+      k.rmsStep(p, g, s, p.length, lr, alpha, 1 - alpha, epsilon, wd),
+    adagrad: (k, p, g, [s], lr, wd) => k.rmsStep(p, g, s, p.length, lr, 1, 1, epsilon, wd),
+  };
+  /**
+   * LAMB (You et al., 2019) on one tensor: r = Adam's bias-corrected
+   * direction + decay * p, then p -= lr * (|p| / |r|) * r, the trust ratio
+   * taken as 1 when either norm is 0.
+   */
+  const lambTensor = (
+    k: Kernels,
+    p: Float32Array,
+    g: Float32Array,
+    [m, v]: Float32Array[],
+    r: Float32Array,
+    lr: number,
+    wd: number,
+  ): void => {
+    const n = p.length, [lrT, epsT] = adamFactors(-1);
+    // With keep 0 the "parameters" written are the direction itself.
+    k.adamStep(r, g, m, v, n, lrT, beta1, beta2, epsT, 0, 0);
+    if (wd > 0) k.sgdStep(r, p, n, -wd, 0); // r += wd * p
+    k.gemm(false, true, 1, 1, n, 1, p, p, 0, dot);
+    const weightNorm = Math.sqrt(dot[0]);
+    k.gemm(false, true, 1, 1, n, 1, r, r, 0, dot);
+    const updateNorm = Math.sqrt(dot[0]);
+    const trust = weightNorm > 0 && updateNorm > 0 ? weightNorm / updateNorm : 1;
+    k.sgdStep(p, r, n, lr * trust, 0);
   };
   return {
     type,
     learningRate,
     weightDecay,
-    step(kernels, params, grads): void {
-      if (
-        restored || arrays.length !== slots || (slots > 0 && arrays[0].length !== params.length)
-      ) {
+    decay,
+    fold(): SgdFold | undefined {
+      if (type !== "sgd" || (decay !== "all" && weightDecay !== 0)) return undefined;
+      return { alpha: -this.learningRate, beta: 1 - this.learningRate * weightDecay };
+    },
+    step(kernels, params, grads, tensors): void {
+      const n = params.length;
+      if (tensors) checkCover(tensors, n);
+      if (restored || arrays.length !== slots || (slots > 0 && arrays[0].length !== n)) {
         // Allocated by the backend (aligned for native); restored state is copied in.
         freeArrays();
         owner = kernels;
         arrays = Array.from({ length: slots }, (_, i) => {
-          const array = kernels.allocate(params.length);
+          const array = kernels.allocate(n);
           if (restored) array.set(restored.arrays[i]);
           return array;
         });
@@ -192,7 +326,25 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
         restored = undefined;
       }
       steps++;
-      update(kernels, params, grads, this.learningRate);
+      const lr = this.learningRate, all = decay === "all" || weightDecay === 0;
+      const view = (a: Float32Array, from: number, to: number): Float32Array =>
+        from === 0 && to === n ? a : a.subarray(from, to);
+      if (type === "lamb") {
+        if (!scratch) scratch = kernels.allocate(n);
+        for (const t of tensors ?? [{ name: "params", offset: 0, length: n, decays: true }]) {
+          const at = (a: Float32Array): Float32Array => view(a, t.offset, t.offset + t.length);
+          const wd = all || t.decays ? weightDecay : 0;
+          lambTensor(kernels, at(params), at(grads), arrays.map(at), at(scratch), lr, wd);
+        }
+        return;
+      }
+      const update = UPDATES[type];
+      // Element-wise rules: one call over the arena, or one per run of tensors
+      // when weight decay skips some of them.
+      for (const { from, to, decays } of all ? runsOf(undefined, n) : runsOf(tensors, n)) {
+        const at = (a: Float32Array): Float32Array => view(a, from, to);
+        update(kernels, at(params), at(grads), arrays.map(at), lr, decays ? weightDecay : 0);
+      }
     },
     get state(): { steps: number; arrays: Float32Array[] } {
       return { steps, arrays };

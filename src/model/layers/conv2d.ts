@@ -166,7 +166,12 @@ export class Conv2d extends Layer {
   override tensors(): LayerTensor[] {
     const k = this.kernelSize;
     return [
-      { name: "weight", shape: [this.filters, k, k, this.inputShape[2]], data: this.#weight },
+      {
+        name: "weight",
+        shape: [this.filters, k, k, this.inputShape[2]],
+        data: this.#weight,
+        decays: true,
+      },
       { name: "bias", shape: [this.filters], data: this.#bias },
     ];
   }

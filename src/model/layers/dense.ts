@@ -95,7 +95,7 @@ export class Dense extends Layer {
   /** See {@link Layer.tensors}. */
   override tensors(): LayerTensor[] {
     return [
-      { name: "weight", shape: [this.units, this.inputSize], data: this.#weight },
+      { name: "weight", shape: [this.units, this.inputSize], data: this.#weight, decays: true },
       { name: "bias", shape: [this.units], data: this.#bias },
     ];
   }

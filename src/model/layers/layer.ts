@@ -67,6 +67,8 @@ export interface LayerTensor {
   shape: number[];
   /** The view. */
   data: Float32Array;
+  /** True for a weight that weight decay applies to when it skips biases and batch norm. */
+  decays?: boolean;
 }
 
 /** One layer of a {@link Network}. */
