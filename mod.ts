@@ -4,6 +4,12 @@
  * from scratch in TypeScript, with an optional native C backend for the hot
  * loops.
  *
+ * This entry point is what training and using a network needs. The rest
+ * has its own: `./layers` (the layer classes and the spec parser), `./data`
+ * (IDX, CSV and MNIST readers, datasets, batching, augmentation), `./view`
+ * (PNG, digit grids, HTML reports), `./kernels` (the compute seam and its
+ * backends) and `./build` (building the native library).
+ *
  * @example Train on MNIST and save the model
  * ```ts ignore
  * import { fit, loadMnist, Network, saveNetwork } from "jsr:@x/mnist-dnn";
@@ -24,7 +30,8 @@
  * @module
  */
 
-export { Network } from "./src/model/network.ts";
+// The network.
+export { ACTIVATION_NAMES, MAX_PARAMETERS, MNIST_SHAPE, Network } from "./src/model/network.ts";
 export type {
   Evaluation,
   Images,
@@ -32,60 +39,14 @@ export type {
   NetworkOptions,
   NetworkSummary,
 } from "./src/model/network.ts";
-export { ACTIVATION_NAMES, MAX_PARAMETERS, MNIST_SHAPE } from "./src/model/network.ts";
 export type { SummaryRow } from "./src/model/_summary.ts";
-export {
-  buildLayers,
-  type LayerSpec,
-  mlpSpec,
-  parseSpec,
-  SpecError,
-} from "./src/model/layers/spec.ts";
-export {
-  type GradientTarget,
-  Layer,
-  type LayerTensor,
-  type Shape,
-} from "./src/model/layers/layer.ts";
-export { Dense } from "./src/model/layers/dense.ts";
-export { Conv2d, type Conv2dOptions, convGeometry } from "./src/model/layers/conv2d.ts";
-export { MaxPool2d } from "./src/model/layers/maxpool2d.ts";
-export { BatchNorm } from "./src/model/layers/batchnorm.ts";
-export { Dropout } from "./src/model/layers/dropout.ts";
-export { Flatten } from "./src/model/layers/flatten.ts";
-export { Activation } from "./src/model/layers/activation.ts";
-export { type Preset, PRESET_NAMES, presetArchitecture, PRESETS } from "./src/train/presets.ts";
+export { SpecError } from "./src/model/layers/spec.ts";
 export { INIT_NAMES, type InitName } from "./src/model/initializers.ts";
-export {
-  createOptimizer,
-  type Optimizer,
-  OPTIMIZER_NAMES,
-  type OptimizerName,
-  type OptimizerOptions,
-} from "./src/model/optimizers.ts";
-export {
-  loadNetwork,
-  type LoadOptions,
-  MODEL_FORMAT_VERSION,
-  networkFromBytes,
-  networkToBytes,
-  saveNetwork,
-} from "./src/model/model_file.ts";
-export { ModelFormatError } from "./src/model/safetensors.ts";
-export {
-  decodePgm,
-  decodePng,
-  encodePng,
-  ImageFormatError,
-  type RasterImage,
-} from "./src/view/png.ts";
-export { digitHandler, MAX_BODY_BYTES } from "./src/web/api.ts";
-export { renderReport, type ReportInput, reportTestSet } from "./src/view/report.ts";
-export { drawGrid, type GridCell, gridText } from "./src/view/grid.ts";
-export { type DigitLayout, mnistStyle, toGrey } from "./src/data/digit_image.ts";
-export { networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx } from "./src/export/onnx.ts";
-export { fit, SAMPLE_CHUNK, TrainingDivergedError } from "./src/train/fit.ts";
-export type { EarlyStopping, ReduceOnPlateau } from "./src/train/early_stop.ts";
+export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
+export type { BackendChoice } from "./src/kernels/select.ts";
+
+// Training.
+export { fit, TrainingDivergedError } from "./src/train/fit.ts";
 export type {
   BatchProgress,
   EpochMetrics,
@@ -93,6 +54,8 @@ export type {
   History,
   TrainingState,
 } from "./src/train/fit.ts";
+export { DEFAULT_SETTINGS, type TrainingSettings, trainingSettings } from "./src/train/settings.ts";
+export type { EarlyStopping, ReduceOnPlateau } from "./src/train/early_stop.ts";
 export {
   type Schedule,
   scheduleFactor,
@@ -100,49 +63,43 @@ export {
   type StepOptions,
 } from "./src/train/schedules.ts";
 export {
-  checkDataset,
-  classCount,
-  type Dataset,
-  splitDataset,
-  subset,
-} from "./src/data/dataset.ts";
+  createOptimizer,
+  DECAY_GROUPS,
+  type DecayGroup,
+  type Optimizer,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  type OptimizerOptions,
+  type ParameterTensor,
+  type SgdFold,
+} from "./src/model/optimizers.ts";
+export { type Preset, PRESET_NAMES, presetArchitecture, PRESETS } from "./src/train/presets.ts";
 export {
-  findIdxFile,
-  IDX_SPLIT_FILES,
-  type IdxDirectory,
-  type IdxSplit,
-  loadIdxDir,
-} from "./src/data/idx_dir.ts";
-export {
-  IdxFormatError,
-  makeIdxDataset,
-  parseIdxImages,
-  parseIdxLabels,
-  readIdxDataset,
-} from "./src/data/idx.ts";
-export type { IdxImages } from "./src/data/idx.ts";
-export { CsvFormatError, parseDigitCsv, readDigitCsv } from "./src/data/csv.ts";
+  type Checkpoint,
+  checkpointToBytes,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./src/train/checkpoint.ts";
+
+// Data the loop trains on (readers for other formats: `./data`).
+export { type Dataset } from "./src/data/dataset.ts";
 export {
   loadMnist,
   type LoadMnistOptions,
-  loadMnistTest,
   type Mnist,
-  MNIST_FILES,
-  MNIST_MIRRORS,
-  MNIST_SOURCES,
-  type MnistFile,
   MnistNotFoundError,
-  type MnistSource,
 } from "./src/data/mnist.ts";
+export type { AugmentName, AugmentOptions } from "./src/data/augment.ts";
+export type { Preprocessing } from "./src/data/pixel_transform.ts";
+
+// Saving, exporting and serving a model.
 export {
-  AUGMENT_NAMES,
-  AUGMENTATIONS,
-  type AugmentName,
-  type AugmentOptions,
-  augmentParams,
-} from "./src/data/augment.ts";
-export { Batcher, type BatcherOptions } from "./src/data/batcher.ts";
-export { pixelStatistics, type Preprocessing } from "./src/data/pixel_transform.ts";
-export type { ActivationName, BackendName, Kernels } from "./src/kernels/kernels.ts";
-export type { BackendChoice } from "./src/kernels/select.ts";
-export { Random } from "./src/random.ts";
+  loadNetwork,
+  type LoadOptions,
+  networkFromBytes,
+  networkToBytes,
+  saveNetwork,
+} from "./src/model/model_file.ts";
+export { ModelFormatError } from "./src/model/safetensors.ts";
+export { networkToOnnx, saveOnnx } from "./src/export/onnx.ts";
+export { digitHandler } from "./src/web/api.ts";

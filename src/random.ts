@@ -11,7 +11,7 @@
  *
  * @example Draw the same numbers twice
  * ```ts
- * import { Random } from "jsr:@x/mnist-dnn";
+ * import { Random } from "jsr:@x/mnist-dnn/data";
  * const a = new Random(42), b = new Random(42);
  * console.log(a.next() === b.next()); // true
  * ```

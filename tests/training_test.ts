@@ -8,6 +8,7 @@ import { createOptimizer } from "../src/model/optimizers.ts";
 import { fit } from "../src/train/fit.ts";
 import { scheduleFactor } from "../src/train/schedules.ts";
 import { loadCheckpoint } from "../src/train/checkpoint.ts";
+import { decodeSafetensors, encodeSafetensors } from "../src/model/safetensors.ts";
 import { train } from "../src/cli/train.ts";
 import { capture } from "./_io.ts";
 import type { Dataset } from "../src/data/dataset.ts";
@@ -120,12 +121,36 @@ for (const { name, ignore } of backends) {
             `${dir}/one.safetensors`,
           ],
         );
-        const { state, settings } = await loadCheckpoint(`${dir}/run.ckpt`, { backend: "ts" });
+        const { state, extra } = await loadCheckpoint(`${dir}/run.ckpt`, { backend: "ts" });
         equal(state.epoch, 1);
         equal(state.optimizer.type, "adam");
         equal(state.optimizer.arrays.length, 2);
         ok(state.dropoutCounters[0] > 0, "the dropout counter moved");
-        equal(settings.seed, 3);
+        equal(state.settings?.seed, 3);
+        equal(state.settings?.learningRate, 0.003);
+        deepEqual(state.settings?.earlyStopping, { patience: 5, monitor: "loss" });
+        deepEqual(extra, { limit: "1500" });
+        // A checkpoint from before the settings were stored typed: the command
+        // line's flat record under "settings", no "training".
+        const file = decodeSafetensors(await Deno.readFile(`${dir}/run.ckpt`), "run.ckpt");
+        delete file.metadata.training;
+        file.metadata.settings = JSON.stringify({
+          optimizer: "adam",
+          learningRate: 0.003,
+          momentum: 0.9,
+          schedule: "constant",
+          warmupEpochs: 0,
+          batchSize: 64,
+          seed: 3,
+          validationSplit: 0.1,
+          earlyStop: 5,
+          monitor: "loss",
+          testEveryEpoch: false,
+          augment: "elastic",
+          limit: 1500,
+          epochs: 1,
+        });
+        await Deno.writeFile(`${dir}/legacy.ckpt`, encodeSafetensors(file));
         const resumed = await run(
           ...[
             "--resume",
@@ -139,11 +164,14 @@ for (const { name, ignore } of backends) {
         match(resumed, /resuming after epoch 1 from/);
         match(resumed, /epoch {3}2\/3.*\n.*epoch {3}3\/3/);
         const plain = await Deno.readFile(`${dir}/plain.safetensors`);
-        const again = await Deno.readFile(`${dir}/resumed.safetensors`);
-        ok(
-          plain.length === again.length && plain.every((b, i) => b === again[i]),
-          "byte-identical",
-        );
+        await run("--resume", `${dir}/legacy.ckpt`, "--epochs", "3", "--out", `${dir}/legacy.st`);
+        for (const resumedFile of ["resumed.safetensors", "legacy.st"]) {
+          const again = await Deno.readFile(`${dir}/${resumedFile}`);
+          ok(
+            plain.length === again.length && plain.every((b, i) => b === again[i]),
+            `${resumedFile}: byte-identical`,
+          );
+        }
       } finally {
         await Deno.remove(dir, { recursive: true });
       }

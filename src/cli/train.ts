@@ -6,18 +6,24 @@
  */
 
 import { subset } from "../data/dataset.ts";
-import { AUGMENT_NAMES } from "../data/augment.ts";
 import { BACKEND_CHOICES } from "../kernels/select.ts";
 import { INIT_NAMES } from "../model/initializers.ts";
 import { saveNetwork } from "../model/model_file.ts";
 import { ACTIVATION_NAMES, type Network } from "../model/network.ts";
-import { OPTIMIZER_NAMES } from "../model/optimizers.ts";
 import { type EpochMetrics, fit, type TrainingState } from "../train/fit.ts";
-import { SCHEDULES } from "../train/schedules.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { renderReport, reportTestSet } from "../view/report.ts";
 import { writeFileAtomic } from "../_atomic.ts";
-import { RUN_FLAGS, type RunSettings, runSettings } from "./_train_flags.ts";
+import {
+  type DataSource,
+  legacySettings,
+  settingsFromFlags,
+  SOURCE_FLAGS,
+  sourceFromFlags,
+  TRAINING_FLAGS,
+  TRAINING_HELP,
+} from "./_train_flags.ts";
+import type { TrainingSettings } from "../train/settings.ts";
 import { choiceOption, intOption, type Io, processIo, runWithFlags, UsageError } from "./_io.ts";
 import { ProgressBar } from "./progress.ts";
 import { checkNotAnInput, checkPaths } from "./_output.ts";
@@ -36,27 +42,10 @@ Options:
   --sizes LIST        dense stack widths, input first  (default PIXELS,128,64,CLASSES)
   --activation NAME   ${ACTIVATION_NAMES.join(" | ")}   (default relu)
   --init NAME         ${INIT_NAMES.join(" | ")}                (default he)
-  --epochs N          passes over the training set     (default 10)
-  --batch-size N      samples per update, 1..65536; 1 = per-sample SGD (default 64)
-  --lr X              learning rate                    (default 0.1)
-  --optimizer NAME    ${OPTIMIZER_NAMES.join(" | ")}                   (default sgd)
-  --momentum X        momentum coefficient, 0..0.999999 (default 0.9)
-  --weight-decay X    L2 penalty (decoupled for adamw)  (default 0; adamw 0.01)
-  --schedule NAME     ${SCHEDULES.join(" | ")} (default constant)
-  --step-size N       epochs between decays of the step schedule (default 10)
-  --gamma X           decay factor: step 0.1, exponential 0.95 per epoch (defaults)
-  --warmup E          linear learning-rate warm-up over E epochs (default 0)
-  --plateau N         scale the rate by 0.1 after N epochs without a better validation loss
-  --validation-split F  hold out fraction F of the training set (seeded) for validation
-  --early-stop N      stop after N epochs without a better validation figure; keep the best
-  --monitor NAME      what --early-stop watches: loss | accuracy (default loss)
-  --test-every-epoch  score the test set after every epoch (default: at the end only)
-  --augment NAME      augment every batch: ${AUGMENT_NAMES.join(" | ")} (default none)
-  --checkpoint FILE   write a checkpoint (weights, optimizer and RNG state) after every epoch
+${TRAINING_HELP}  --checkpoint FILE   write a checkpoint (weights, optimizer and RNG state) after every epoch
   --resume FILE       continue a checkpoint's run, with its settings, up to --epochs in total
   --report FILE       write an HTML report: curves, confusion matrix, mistakes, settings
   --standardize       standardize pixels with the training mean/std
-  --seed N            seed of weights and shuffles, 0..4294967295 (default 1)
   --data DIR          train on the IDX files in DIR (any dataset: KMNIST, EMNIST, ...;
                       the four standard names, raw or .gz; default: MNIST, verified)
   --train-csv FILE    train on a CSV with a label column (Kaggle's train.csv)
@@ -85,7 +74,6 @@ export function train(args: string[], io: Io): Promise<number> {
     sizes: { type: "string" },
     activation: { type: "string" },
     init: { type: "string" },
-    epochs: { type: "string" },
     standardize: { type: "boolean" },
     out: { type: "string", default: "mnist.safetensors" },
     backend: { type: "string", default: "auto" },
@@ -95,8 +83,12 @@ export function train(args: string[], io: Io): Promise<number> {
     resume: { type: "string" },
     quiet: { type: "boolean", default: false },
     ...Object.fromEntries(
-      RUN_FLAGS.map((f) => [f, { type: f === "test-every-epoch" ? "boolean" : "string" }]),
-    ) as Record<(typeof RUN_FLAGS)[number], { type: "string" }>,
+      TRAINING_FLAGS.map((r) => [r.flag, { type: r.value ? "string" : "boolean" }]),
+    ) as Record<string, { type: "string" }>,
+    ...Object.fromEntries(SOURCE_FLAGS.map((f) => [f, { type: "string" }])) as Record<
+      (typeof SOURCE_FLAGS)[number],
+      { type: "string" }
+    >,
   }, async ({ values, tokens }) => {
     const preset = choiceOption("preset", values.preset ?? "mlp", PRESET_NAMES);
     const given = new Set(tokens.flatMap((t) => t.kind === "option" ? [t.name] : []));
@@ -110,8 +102,8 @@ export function train(args: string[], io: Io): Promise<number> {
       "test-csv": values["test-csv"],
     });
 
-    let network: Network, settings: RunSettings, resume: TrainingState | undefined;
-    let data: TrainingData, model: string, init = "";
+    let network: Network, settings: TrainingSettings, resume: TrainingState | undefined;
+    let data: TrainingData, source: DataSource, model: string, init = "";
     if (values.resume !== undefined) {
       const stray = [...given].find((f) => !RESUME_FLAGS.includes(f));
       if (stray) {
@@ -122,12 +114,19 @@ export function train(args: string[], io: Io): Promise<number> {
       }
       const checkpoint = await loadCheckpoint(values.resume, { backend, threads });
       ({ network, state: resume } = checkpoint);
-      settings = checkpoint.settings as unknown as RunSettings;
-      data = await loadTrainingData(settings);
+      // Checkpoints from before the settings were stored typed hold the old flat record.
+      settings = resume.settings ?? legacySettings(checkpoint.extra);
+      const epochs = (values as Record<string, unknown>).epochs;
+      if (epochs !== undefined) {
+        settings = { ...settings, epochs: intOption("epochs", `${epochs}`) };
+      }
+      source = sourceFromFlags(checkpoint.extra);
+      data = await loadTrainingData(source);
       model = network.spec;
     } else {
-      settings = runSettings(values, PRESETS[preset]);
-      data = await loadTrainingData(settings);
+      settings = settingsFromFlags(values, PRESETS[preset]);
+      source = sourceFromFlags(values);
+      data = await loadTrainingData(source);
       ({ network, model, init } = buildNetwork(
         values,
         PRESETS[preset],
@@ -144,18 +143,16 @@ export function train(args: string[], io: Io): Promise<number> {
       if (values.report !== undefined && !data.test) {
         throw new UsageError("--report scores the test set, and this data has no labelled one");
       }
-      const epochs = intOption(
-        "epochs",
-        values.epochs ?? String(settings.epochs ?? PRESETS[preset].epochs),
-      );
+      const { epochs } = settings;
       if (resume && epochs <= resume.epoch) {
         throw new UsageError(
           `--epochs ${epochs}: "${values.resume}" has trained ${resume.epoch} epochs already; ` +
             "give the total to reach, more than that",
         );
       }
-      const trainSet = settings.limit !== undefined && settings.limit < data.train.count
-        ? subset(data.train, Array.from({ length: settings.limit }, (_, i) => i))
+      const limit = source.limit === undefined ? undefined : intOption("limit", source.limit);
+      const trainSet = limit !== undefined && limit < data.train.count
+        ? subset(data.train, Array.from({ length: limit }, (_, i) => i))
         : data.train;
       if (network.fallbackReason) {
         const using = network.kernels.name === "wasm" ? "WebAssembly" : "TS";
@@ -176,34 +173,16 @@ export function train(args: string[], io: Io): Promise<number> {
       if (resume) say(`resuming after epoch ${resume.epoch} from ${values.resume}\n`);
 
       const bar = io.isTerminal && !values.quiet ? new ProgressBar(io.out) : undefined;
-      const s = settings;
       const history = await fit(network, trainSet, {
-        epochs,
-        batchSize: s.batchSize,
-        optimizer: s.optimizer,
-        learningRate: s.learningRate,
-        momentum: s.momentum,
-        weightDecay: s.weightDecay,
-        schedule: s.schedule,
-        stepSize: s.stepSize,
-        gamma: s.gamma,
-        warmupEpochs: s.warmupEpochs,
-        reduceOnPlateau: s.plateau === undefined ? undefined : { patience: s.plateau },
-        seed: s.seed,
-        validationSplit: s.validationSplit,
-        earlyStopping: s.earlyStop === undefined
-          ? undefined
-          : { patience: s.earlyStop, monitor: s.monitor },
+        ...settings,
         testData: data.test,
-        testEachEpoch: s.testEveryEpoch,
-        augment: s.augment,
         resume,
         onBatchEnd: bar && ((p) => bar.update(p)),
         onEpochEnd: async (m, _stop, state) => {
           bar?.clear();
           say(epochLine(m, epochs));
           if (values.checkpoint !== undefined) {
-            await saveCheckpoint(values.checkpoint, network, state, { ...s, epochs });
+            await saveCheckpoint(values.checkpoint, network, state, source);
           }
         },
       });
@@ -214,7 +193,9 @@ export function train(args: string[], io: Io): Promise<number> {
       if (history.bestEpoch !== undefined && (history.stopped || history.bestEpoch !== ran)) {
         say(
           `${history.stopped ? `stopped early after epoch ${ran}; ` : ""}kept the weights of ` +
-            `epoch ${history.bestEpoch} (best validation ${settings.monitor})\n`,
+            `epoch ${history.bestEpoch} (best validation ${
+              settings.earlyStopping?.monitor ?? "loss"
+            })\n`,
         );
       }
       io.out(
@@ -276,16 +257,23 @@ function epochLine(m: EpochMetrics, epochs: number): string {
 }
 
 /** The settings line of the log. */
-function describeRun(s: RunSettings, epochs: number): string {
+function describeRun(s: TrainingSettings, epochs: number): string {
   const parts = [`${s.optimizer} lr ${s.learningRate}`];
-  if (s.weightDecay) parts.push(`weight decay ${s.weightDecay}`);
+  if (s.weightDecay) {
+    parts.push(`weight decay ${s.weightDecay}${s.decay === "weights" ? " (weights only)" : ""}`);
+  }
   parts.push(`batch ${s.batchSize}`, `${epochs} epochs`);
   if (s.schedule !== "constant") parts.push(`${s.schedule} schedule`);
   if (s.warmupEpochs) parts.push(`${s.warmupEpochs} warm-up epochs`);
   if (s.validationSplit) parts.push(`${s.validationSplit} held out for validation`);
-  if (s.earlyStop) parts.push(`early stop after ${s.earlyStop} (${s.monitor})`);
-  if (s.plateau) parts.push(`rate x0.1 after ${s.plateau} flat epochs`);
-  if (s.augment) parts.push(`${s.augment} augmentation`);
+  const early = s.earlyStopping, plateau = s.reduceOnPlateau;
+  if (early) parts.push(`early stop after ${early.patience} (${early.monitor ?? "loss"})`);
+  if (plateau) {
+    parts.push(`rate x${plateau.factor ?? 0.1} after ${plateau.patience ?? 2} flat epochs`);
+  }
+  if (s.augment) {
+    parts.push(`${typeof s.augment === "string" ? s.augment : "custom"} augmentation`);
+  }
   return parts.join(", ");
 }
 

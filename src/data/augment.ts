@@ -46,7 +46,7 @@ export const AUGMENT_NAMES: readonly AugmentName[] = Object.freeze(
  * @throws {RangeError} For an unknown name or a negative or out-of-range setting.
  * @example
  * ```ts
- * import { augmentParams } from "jsr:@x/mnist-dnn";
+ * import { augmentParams } from "jsr:@x/mnist-dnn/data";
  * console.log(augmentParams("shift", 0)); // Float32Array(6) [ 2, 0, 0, 0, 4, 0 ]
  * ```
  */

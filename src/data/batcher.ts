@@ -28,7 +28,7 @@ export interface BatcherOptions {
  *
  * @example Two batches from three samples
  * ```ts
- * import { Batcher } from "jsr:@x/mnist-dnn";
+ * import { Batcher } from "jsr:@x/mnist-dnn/data";
  * import { createTsKernels } from "jsr:@x/mnist-dnn/kernels";
  * const data = { images: new Uint8Array([0, 255, 51]), labels: new Uint8Array([1, 2, 3]),
  *   count: 3, rows: 1, cols: 1 };

@@ -15,7 +15,7 @@ import type { Dataset } from "./dataset.ts";
  *
  * @example Catch a bad file
  * ```ts
- * import { CsvFormatError, parseDigitCsv } from "jsr:@x/mnist-dnn";
+ * import { CsvFormatError, parseDigitCsv } from "jsr:@x/mnist-dnn/data";
  * try {
  *   parseDigitCsv("label,pixel0\n1,300\n", "bad.csv");
  * } catch (e) {
@@ -48,7 +48,7 @@ const COMMA = 44, LF = 10, CR = 13, ZERO = 48, NINE = 57;
  * @throws {CsvFormatError} On a missing header, a wrong field count, or a bad value.
  * @example Parse two 2x2 images with labels
  * ```ts
- * import { parseDigitCsv } from "jsr:@x/mnist-dnn";
+ * import { parseDigitCsv } from "jsr:@x/mnist-dnn/data";
  * const data = parseDigitCsv("label,p0,p1,p2,p3\n3,0,0,9,255\n7,1,2,3,4\n", "tiny.csv");
  * console.log(data.count, data.rows, data.labels); // 2 2 Uint8Array(2) [ 3, 7 ]
  * ```
@@ -173,7 +173,7 @@ function skipLine(bytes: Uint8Array, pos: number): number {
  * @throws {CsvFormatError} On bad contents; `Deno.errors.NotFound` if missing.
  * @example Read a Kaggle training file
  * ```ts ignore
- * import { readDigitCsv } from "jsr:@x/mnist-dnn";
+ * import { readDigitCsv } from "jsr:@x/mnist-dnn/data";
  * const train = await readDigitCsv("train.csv");
  * ```
  */

@@ -37,7 +37,7 @@ export interface Dataset {
  * @throws {RangeError} If the dataset is empty or its arrays disagree with its count.
  * @example
  * ```ts
- * import { checkDataset } from "jsr:@x/mnist-dnn";
+ * import { checkDataset } from "jsr:@x/mnist-dnn/data";
  * const data = { images: new Uint8Array(4), labels: new Uint8Array(2), count: 2, rows: 1, cols: 2 };
  * checkDataset(data, "train on", 2); // fine
  * try { checkDataset({ ...data, count: 3 }, "train on"); } catch (e) { console.log((e as Error).message); }
@@ -92,7 +92,7 @@ export function checkDataset(
  * @returns Largest label + 1, or 0 when there are no labels.
  * @example
  * ```ts
- * import { classCount } from "jsr:@x/mnist-dnn";
+ * import { classCount } from "jsr:@x/mnist-dnn/data";
  * const data = { images: new Uint8Array(3), labels: new Uint8Array([0, 4, 2]), count: 3, rows: 1, cols: 1 };
  * console.log(classCount(data)); // 5
  * ```
@@ -115,7 +115,7 @@ export function classCount(...datasets: Dataset[]): number {
  * @throws {RangeError} If an index is outside the dataset.
  * @example Keep the first sample
  * ```ts
- * import { subset } from "jsr:@x/mnist-dnn";
+ * import { subset } from "jsr:@x/mnist-dnn/data";
  * const data = { images: new Uint8Array([1, 2, 3, 4]), labels: new Uint8Array([0, 1]),
  *   count: 2, rows: 1, cols: 2 };
  * console.log(subset(data, [1]).images); // Uint8Array(2) [ 3, 4 ]
@@ -147,7 +147,7 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
  * @throws {RangeError} If `validationCount` is out of range.
  * @example Hold out one sample
  * ```ts
- * import { splitDataset } from "jsr:@x/mnist-dnn";
+ * import { splitDataset } from "jsr:@x/mnist-dnn/data";
  * const data = { images: new Uint8Array(4), labels: new Uint8Array(4), count: 4, rows: 1, cols: 1 };
  * const { train, validation } = splitDataset(data, 1, 7);
  * console.log(train.count, validation.count); // 3 1

@@ -35,7 +35,7 @@ export interface DigitLayout {
  * @returns `width * height` grey values.
  * @example
  * ```ts
- * import { toGrey } from "jsr:@x/mnist-dnn";
+ * import { toGrey } from "jsr:@x/mnist-dnn/data";
  * console.log(toGrey({ width: 1, height: 1, channels: 2, data: Uint8Array.of(0, 0) })); // Float32Array(1) [ 255 ]
  * ```
  */
@@ -84,7 +84,7 @@ function resample(src: Float32Array, sw: number, sh: number, tw: number, th: num
  * @returns `size * size` pixel bytes, row-major; all zero when there is no ink.
  * @example A dark stroke on white becomes a centred white stroke
  * ```ts
- * import { mnistStyle } from "jsr:@x/mnist-dnn";
+ * import { mnistStyle } from "jsr:@x/mnist-dnn/data";
  * const data = new Uint8Array(40 * 40).fill(255);
  * for (let y = 5; y < 35; y++) data[y * 40 + 8] = 0; // a vertical line near the left
  * const digit = mnistStyle({ width: 40, height: 40, channels: 1, data });

@@ -21,7 +21,7 @@ export const IDX_LABELS_MAGIC = 0x00000801;
  *
  * @example Catch a bad file
  * ```ts
- * import { IdxFormatError, parseIdxLabels } from "jsr:@x/mnist-dnn";
+ * import { IdxFormatError, parseIdxLabels } from "jsr:@x/mnist-dnn/data";
  * try {
  *   parseIdxLabels(new Uint8Array(3), "labels.idx");
  * } catch (e) {
@@ -100,7 +100,7 @@ function parseUbyteIdx(bytes: Uint8Array, source: string, magic: number, what: s
  * @throws {IdxFormatError} On a wrong magic, a truncated file, or trailing bytes.
  * @example Parse one 2x2 image
  * ```ts
- * import { parseIdxImages } from "jsr:@x/mnist-dnn";
+ * import { parseIdxImages } from "jsr:@x/mnist-dnn/data";
  * const bytes = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]);
  * console.log(parseIdxImages(bytes, "tiny").rows); // 2
  * ```
@@ -124,7 +124,7 @@ export function parseIdxImages(bytes: Uint8Array, source: string): IdxImages {
  * @throws {IdxFormatError} On a wrong magic, a truncated file, or trailing bytes.
  * @example Parse two labels
  * ```ts
- * import { parseIdxLabels } from "jsr:@x/mnist-dnn";
+ * import { parseIdxLabels } from "jsr:@x/mnist-dnn/data";
  * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]);
  * console.log(parseIdxLabels(bytes, "tiny")); // Uint8Array(2) [ 7, 3 ]
  * ```
@@ -146,7 +146,7 @@ export function parseIdxLabels(bytes: Uint8Array, source: string): Uint8Array {
  * @throws {IdxFormatError} If the counts differ or a label is out of range.
  * @example Pair one image with its label
  * ```ts
- * import { makeIdxDataset } from "jsr:@x/mnist-dnn";
+ * import { makeIdxDataset } from "jsr:@x/mnist-dnn/data";
  * const data = makeIdxDataset({ count: 1, rows: 1, cols: 1, pixels: new Uint8Array([9]) },
  *   new Uint8Array([4]), ["img", "lbl"]);
  * console.log(data.count); // 1
@@ -214,7 +214,7 @@ export async function gunzipIfNeeded(bytes: Uint8Array, source: string): Promise
  * @throws {IdxFormatError} On any format problem; `Deno.errors.NotFound` if a file is missing.
  * @example Read the test set
  * ```ts ignore
- * import { readIdxDataset } from "jsr:@x/mnist-dnn";
+ * import { readIdxDataset } from "jsr:@x/mnist-dnn/data";
  * const test = await readIdxDataset("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
  * ```
  */

@@ -47,7 +47,7 @@ export interface IdxDirectory {
  * @throws {Error} If several prefixed files match (naming them).
  * @example
  * ```ts ignore
- * import { findIdxFile } from "jsr:@x/mnist-dnn";
+ * import { findIdxFile } from "jsr:@x/mnist-dnn/data";
  * console.log(await findIdxFile("data/emnist", "t10k-images-idx3-ubyte"));
  * ```
  */
@@ -88,7 +88,7 @@ export async function findIdxFile(dir: string, name: string): Promise<string> {
  * @throws {IdxFormatError} If a file is malformed, or the splits' image sizes differ.
  * @example Read KMNIST, Fashion-MNIST or EMNIST
  * ```ts ignore
- * import { loadIdxDir } from "jsr:@x/mnist-dnn";
+ * import { loadIdxDir } from "jsr:@x/mnist-dnn/data";
  * const { train, test, classes } = await loadIdxDir("data/kmnist");
  * console.log(train!.count, test!.count, classes); // 60000 10000 10
  * ```

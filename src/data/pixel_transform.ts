@@ -51,7 +51,7 @@ export function affineOf(p: Preprocessing): [number, number] {
  * @returns The statistics as a {@link Preprocessing}.
  * @example Two pixels
  * ```ts
- * import { pixelStatistics } from "jsr:@x/mnist-dnn";
+ * import { pixelStatistics } from "jsr:@x/mnist-dnn/data";
  * const p = pixelStatistics({ images: new Uint8Array([0, 255]), labels: null, count: 2, rows: 1, cols: 1 });
  * console.log(p); // { mean: 0.5, std: 0.5 }
  * ```

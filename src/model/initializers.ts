@@ -28,7 +28,7 @@ export const INIT_NAMES: readonly InitName[] = Object.freeze(["scaled", "xavier"
  * @example He initialization of a 2x3 layer
  * ```ts
  * import { initializeLayer } from "./initializers.ts";
- * import { Random } from "jsr:@x/mnist-dnn";
+ * import { Random } from "jsr:@x/mnist-dnn/data";
  * const w = new Float32Array(6), b = new Float32Array(2);
  * initializeLayer("he", w, b, 3, new Random(1));
  * console.log(b); // Float32Array(2) [ 0, 0 ]

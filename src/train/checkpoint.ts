@@ -1,7 +1,8 @@
 /**
  * Checkpoints: a model file plus everything {@link fit} needs to continue
  * the run exactly (optimizer state, dropout counters, schedule and early-
- * stopping bookkeeping, the epochs so far) and the caller's settings.
+ * stopping bookkeeping, the epochs so far), the run's training settings
+ * (typed: `TrainingSettings`) and anything else the caller keeps with them.
  * Written atomically, so a run killed mid-save keeps the previous one.
  *
  * @module
@@ -19,18 +20,19 @@ import {
   type Tensor,
 } from "../model/safetensors.ts";
 import type { EpochMetrics, TrainingState } from "./fit.ts";
+import { type TrainingSettings, trainingSettings } from "./settings.ts";
 
 /** Largest checkpoint read: 4 GiB (a network at the parameter cap with Adam's two moments). */
 const MAX_CHECKPOINT_BYTES = 2 ** 32;
 
-/** A checkpoint read back: the network, the run's state and the caller's settings. */
+/** A checkpoint read back: the network, the run's state (its settings included) and the caller's extra. */
 export interface Checkpoint {
   /** The network as it was after the checkpoint's last epoch. */
   network: Network;
-  /** Pass as `resume` to {@link fit}. */
+  /** Pass as `resume` to {@link fit}; `state.settings` are the run's settings. */
   state: TrainingState;
-  /** What the caller stored with it (e.g. the command-line settings). */
-  settings: Record<string, unknown>;
+  /** What the caller stored beside them (e.g. where the command line read its data). */
+  extra: Record<string, unknown>;
 }
 
 /** The JSON part of a checkpoint's state (its arrays are tensors). */
@@ -48,8 +50,8 @@ interface StateJson {
  * Encodes a checkpoint.
  *
  * @param network The network being trained.
- * @param state The state `fit` passes to `onEpochEnd`.
- * @param settings Anything JSON the caller needs to continue (default `{}`).
+ * @param state The state `fit` passes to `onEpochEnd` (its settings are stored typed).
+ * @param extra Anything else JSON the caller needs to continue (default `{}`).
  * @returns The file's bytes (a safetensors file).
  * @example Checkpoint every epoch from `onEpochEnd`
  * ```ts ignore
@@ -61,7 +63,7 @@ interface StateJson {
 export function checkpointToBytes(
   network: Network,
   state: TrainingState,
-  settings: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
 ): Uint8Array {
   const file = decodeSafetensors(networkToBytes(network), "checkpoint");
   const json: StateJson = {
@@ -85,14 +87,16 @@ export function checkpointToBytes(
   file.metadata.checkpoint = JSON.stringify(json, (_key, value) =>
     // JSON has no Infinity or NaN ("no best yet", an empty epoch): spell them.
     typeof value === "number" && !Number.isFinite(value) ? String(value) : value);
-  file.metadata.settings = JSON.stringify(settings);
-  const extra = (name: string, data: Float32Array): void => {
+  if (state.settings) file.metadata.training = JSON.stringify(state.settings);
+  // The key predates the typed settings: it holds the caller's extra.
+  file.metadata.settings = JSON.stringify(extra);
+  const tensor = (name: string, data: Float32Array): void => {
     file.tensors.set(name, { shape: [data.length], data });
   };
-  state.optimizer.arrays.forEach((a, i) => extra(`optimizer.${i}`, a));
+  state.optimizer.arrays.forEach((a, i) => tensor(`optimizer.${i}`, a));
   if (state.early.params && state.early.state) {
-    extra("best.params", state.early.params);
-    extra("best.state", state.early.state);
+    tensor("best.params", state.early.params);
+    tensor("best.state", state.early.state);
   }
   return encodeSafetensors(file);
 }
@@ -103,7 +107,7 @@ export function checkpointToBytes(
  * @param path Where to write.
  * @param network The network being trained.
  * @param state The state `fit` passes to `onEpochEnd`.
- * @param settings Anything JSON the caller needs to continue.
+ * @param extra Anything else JSON the caller needs to continue.
  * @returns Resolves when the file is in place.
  * @example See {@link checkpointToBytes}.
  * ```ts ignore
@@ -114,9 +118,9 @@ export async function saveCheckpoint(
   path: string,
   network: Network,
   state: TrainingState,
-  settings: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await writeFileAtomic(path, checkpointToBytes(network, state, settings));
+  await writeFileAtomic(path, checkpointToBytes(network, state, extra));
 }
 
 /**
@@ -124,7 +128,8 @@ export async function saveCheckpoint(
  *
  * @param path The checkpoint file.
  * @param options Backend of the rebuilt network.
- * @returns The network, the state to pass as `fit`'s `resume`, and the settings.
+ * @returns The network, the state to pass as `fit`'s `resume` (with the run's
+ *   settings), and the caller's extra.
  * @throws {ModelFormatError} If the file is not a valid checkpoint.
  * @example Continue a run up to 10 epochs in total
  * ```ts ignore
@@ -139,11 +144,11 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     throw new ModelFormatError(`Cannot resume from "${path}": ${why}`);
   };
   const file = decodeSafetensors(bytes, path);
-  const { checkpoint, settings, ...metadata } = file.metadata;
+  const { checkpoint, settings, training, ...metadata } = file.metadata;
   if (checkpoint === undefined) {
     fail('it is a model file, not a checkpoint (no "checkpoint" metadata)');
   }
-  let json: StateJson, extra: Record<string, unknown>;
+  let json: StateJson, extra: Record<string, unknown>, run: unknown;
   try {
     json = JSON.parse(
       checkpoint,
@@ -151,6 +156,7 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
         value === "Infinity" || value === "-Infinity" || value === "NaN" ? Number(value) : value,
     );
     extra = JSON.parse(settings ?? "{}");
+    run = training === undefined ? undefined : JSON.parse(training);
   } catch {
     return fail("its checkpoint metadata is not JSON");
   }
@@ -199,5 +205,15 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     },
     history: json!.history,
   };
-  return { network, state, settings: extra! };
+  if (run !== undefined) {
+    try {
+      state.settings = trainingSettings(run as Partial<TrainingSettings>);
+    } catch (error) {
+      fail(`its training settings are invalid: ${(error as Error).message}`);
+    }
+  }
+  if (typeof extra! !== "object" || extra === null || Array.isArray(extra)) {
+    fail("its settings metadata is not a JSON object");
+  }
+  return { network, state, extra: extra! };
 }

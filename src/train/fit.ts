@@ -7,23 +7,19 @@
 
 import { Batcher } from "../data/batcher.ts";
 import { affineOf } from "../data/pixel_transform.ts";
-import { type AugmentName, type AugmentOptions, augmentParams } from "../data/augment.ts";
+import { augmentParams } from "../data/augment.ts";
 import { checkDataset, type Dataset, splitDataset } from "../data/dataset.ts";
 import type { Evaluation, Network } from "../model/network.ts";
 import { markFinite } from "../model/_inputs.ts";
 import { wasmHeapUsage } from "../kernels/wasm_kernels.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../model/optimizers.ts";
 import { Dropout } from "../model/layers/dropout.ts";
-import { type Schedule, scheduleFactor, type StepOptions } from "./schedules.ts";
+import { scheduleFactor } from "./schedules.ts";
+import { PLATEAU, type TrainingSettings, trainingSettings } from "./settings.ts";
 import { type EpochMetrics, resumeState, type TrainingState } from "./training_state.ts";
 
 export type { EpochMetrics, TrainingState } from "./training_state.ts";
-import {
-  type EarlyStopping,
-  type ReduceOnPlateau,
-  watchEarly,
-  watchPlateau,
-} from "./early_stop.ts";
+import { watchEarly, watchPlateau } from "./early_stop.ts";
 
 /** Progress within an epoch, passed to `onBatchEnd`. */
 export interface BatchProgress {
@@ -45,12 +41,14 @@ export interface BatchProgress {
   seconds: number;
 }
 
-/** Settings of {@link fit}. */
-export interface FitOptions extends StepOptions {
+/**
+ * Settings of {@link fit}: the {@link TrainingSettings} (all optional but
+ * `epochs`), an optimizer object instead of a name if wanted, the data
+ * besides the training set, and the callbacks.
+ */
+export interface FitOptions extends Partial<Omit<TrainingSettings, "optimizer" | "epochs">> {
   /** Number of passes over the data (in total, counting a resumed run's). */
   epochs: number;
-  /** Samples per update (1 = per-sample SGD). Default 64. */
-  batchSize?: number;
   /**
    * Most memory the run may take, in bytes: the network's parameters,
    * gradients, optimizer state and work buffers for one batch, estimated
@@ -58,44 +56,15 @@ export interface FitOptions extends StepOptions {
    * on wasm also what its heap has free.
    */
   memoryLimit?: number;
-  /** An optimizer, or the name of one to create. Default `"sgd"`. */
-  optimizer?: OptimizerName | Optimizer;
-  /** Learning rate when `optimizer` is a name. Default 0.1. */
-  learningRate?: number;
-  /** Momentum when `optimizer` is `"momentum"` or `"nesterov"`. Default 0.9. */
-  momentum?: number;
-  /** Weight decay when `optimizer` is a name (L2; decoupled for `adamw`). */
-  weightDecay?: number;
   /**
-   * Learning-rate schedule: `"constant"` (default), `"linear"` or `"cosine"`
-   * decay to 0 over the whole run, `"step"` (times `gamma` every `stepSize`
-   * epochs) or `"exponential"` (times `gamma` every epoch). The optimizer's
-   * `learningRate` is the starting rate.
+   * An optimizer, or the name of one to create from `learningRate`,
+   * `momentum`, `weightDecay` and `decay`. Default `"sgd"`.
    */
-  schedule?: Schedule;
-  /** Linear warm-up from 0 over this many epochs (fractions allowed), on top of the schedule. */
-  warmupEpochs?: number;
-  /** Scale the rate when the validation loss stops improving (needs validation data). */
-  reduceOnPlateau?: ReduceOnPlateau;
-  /** Seed of the per-epoch shuffles and of the validation split. Default 1. */
-  seed?: number;
-  /** Reshuffle every epoch. Default `true`. */
-  shuffle?: boolean;
+  optimizer?: OptimizerName | Optimizer;
   /** Evaluated after each epoch when given. */
   validationData?: Dataset;
-  /** Hold out this fraction of `data` (seeded) as validation data instead. */
-  validationSplit?: number;
   /** Scored once at the end ({@link History.test}), and after each epoch with `testEachEpoch`. */
   testData?: Dataset;
-  /** Score `testData` after every epoch too. Default `false`. */
-  testEachEpoch?: boolean;
-  /** Stop when the validation figure stops improving. */
-  earlyStopping?: EarlyStopping;
-  /**
-   * Augment every training batch on the fly (a named strength or settings):
-   * random shifts, rotations, scaling, elastic distortion. Seeded by `seed`.
-   */
-  augment?: AugmentName | AugmentOptions;
   /** Continue a run from a checkpoint's state (see {@link TrainingState}). */
   resume?: TrainingState;
   /**
@@ -222,18 +191,20 @@ export async function fit(
   data: Dataset,
   options: FitOptions,
 ): Promise<History> {
-  const { epochs } = options;
-  if (!Number.isInteger(epochs) || epochs < 0) {
-    throw new RangeError(`Epochs must be a non-negative integer, got ${epochs}`);
-  }
+  const given = options.optimizer;
+  const settings = trainingSettings({
+    ...options,
+    optimizer: typeof given === "object" ? given.type : given,
+    learningRate: typeof given === "object" ? given.learningRate : options.learningRate,
+  });
+  const { epochs, seed, schedule } = settings;
   checkDataset(data, "train on", network.inputSize, network.outputSize);
-  const seed = options.seed ?? 1;
   let validation = options.validationData;
-  const split = options.validationSplit;
+  const split = settings.validationSplit;
   if (split !== undefined) {
     if (validation) throw new RangeError("Give validationData or validationSplit, not both");
     const held = Math.round(data.count * split);
-    if (!(split > 0 && split < 1) || held < 1 || held >= data.count) {
+    if (held < 1 || held >= data.count) {
       throw new RangeError(
         `validationSplit must leave both parts non-empty (a fraction in (0, 1)), got ${split}`,
       );
@@ -244,52 +215,38 @@ export async function fit(
   if (options.testData) {
     checkDataset(options.testData, "test on", network.inputSize, network.outputSize);
   }
-  const early = options.earlyStopping;
-  if (early && !(Number.isInteger(early.patience) && early.patience >= 1)) {
-    throw new RangeError(`Early stopping patience must be an integer >= 1, got ${early.patience}`);
-  }
-  if ((early || options.reduceOnPlateau) && !validation) {
+  const early = settings.earlyStopping;
+  if ((early || settings.reduceOnPlateau) && !validation) {
     throw new RangeError("Early stopping and reduce-on-plateau need validation data");
   }
-  const optimizer = typeof options.optimizer === "object" ? options.optimizer : createOptimizer({
-    type: options.optimizer ?? "sgd",
-    learningRate: options.learningRate ?? 0.1,
-    momentum: options.momentum,
-    weightDecay: options.weightDecay,
+  const optimizer = typeof given === "object" ? given : createOptimizer({
+    type: settings.optimizer,
+    learningRate: settings.learningRate,
+    momentum: settings.momentum,
+    weightDecay: settings.weightDecay,
+    decay: settings.decay,
   });
-  const schedule = options.schedule ?? "constant";
-  scheduleFactor(schedule, 0, 0, options); // validates the name, step size and gamma
-  const warmup = options.warmupEpochs ?? 0;
-  if (!(warmup >= 0 && Number.isFinite(warmup))) {
-    throw new RangeError(`warmupEpochs must be >= 0, got ${warmup}`);
-  }
-  const plateau = { patience: 2, factor: 0.1, minDelta: 0, ...options.reduceOnPlateau };
-  if (!(plateau.factor > 0 && plateau.factor < 1 && plateau.patience >= 1)) {
-    throw new RangeError(
-      `reduceOnPlateau needs patience >= 1 and factor in (0, 1), got ${plateau.patience}, ` +
-        `${plateau.factor}`,
-    );
-  }
-  if (options.augment && (data.rows < 2 || data.cols < 2)) {
+  const plateau = { ...PLATEAU, ...settings.reduceOnPlateau };
+  if (settings.augment && (data.rows < 2 || data.cols < 2)) {
     throw new RangeError(
       `Augmentation distorts images, but the samples are ${data.rows}x${data.cols}; ` +
         "give a dataset of 2-D images (a CSV needs a square pixel count)",
     );
   }
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = settings.batchSize;
   checkMemory(network, Math.min(batchSize, data.count), options);
   const perSample = batchSize === 1;
   const batcher = new Batcher(data, network.kernels, {
     batchSize: perSample ? SAMPLE_CHUNK : batchSize,
-    shuffle: options.shuffle,
+    shuffle: settings.shuffle,
     seed,
     preprocessing: network.preprocessing,
   });
   const batches = Math.ceil(data.count / batchSize);
   // Augmented batches go to their own buffer; the draws of call n of epoch e
   // depend on (seed, (e - 1) * calls + n), so a resumed run draws the same.
-  const augment = options.augment && {
-    params: augmentParams(options.augment, affineOf(network.preprocessing)[1]),
+  const augment = settings.augment && {
+    params: augmentParams(settings.augment, affineOf(network.preprocessing)[1]),
     out: network.kernels.allocate(batcher.input.length),
     seed: (seed ^ 0x5bd1e995) | 0,
     calls: batcher.batchesPerEpoch,
@@ -299,9 +256,11 @@ export async function fit(
   if (augment) markFinite(augment.out);
   try {
     const baseRate = optimizer.learningRate;
-    const totalSamples = epochs * data.count, warmupSamples = warmup * data.count;
+    const totalSamples = epochs * data.count;
+    const warmupSamples = settings.warmupEpochs * data.count;
     const dropouts = network.layers.filter((l): l is Dropout => l instanceof Dropout);
     const state = resumeState(options.resume, network, optimizer, dropouts, early);
+    state.settings = settings;
     // Replaying the shuffles of the finished epochs puts the batch order
     // where an uninterrupted run would have it.
     for (let e = 0; e < state.epoch; e++) batcher.startEpoch();
@@ -331,7 +290,7 @@ export async function fit(
         }
         const done = (epoch - 1) * data.count + samples;
         optimizer.learningRate = baseRate * state.plateau.factor *
-          scheduleFactor(schedule, done / totalSamples, epoch - 1, options) *
+          scheduleFactor(schedule, done / totalSamples, epoch - 1, settings) *
           (done < warmupSamples ? (done + rows) / warmupSamples : 1);
         const result = perSample
           ? network.trainSamples(input, batcher.labels, rows, optimizer)
@@ -376,10 +335,10 @@ export async function fit(
         const v = network.evaluate(validation);
         metrics.validationLoss = v.loss;
         metrics.validationAccuracy = v.accuracy;
-        watchPlateau(state.plateau, v.loss, options.reduceOnPlateau && plateau);
+        watchPlateau(state.plateau, v.loss, settings.reduceOnPlateau && plateau);
         if (early && watchEarly(state.early, early, v, epoch, network)) stop();
       }
-      if (options.testData && options.testEachEpoch) {
+      if (options.testData && settings.testEachEpoch) {
         const t = network.evaluate(options.testData);
         metrics.testLoss = t.loss;
         metrics.testAccuracy = t.accuracy;

@@ -8,12 +8,13 @@
 import type { ActivationName } from "../kernels/kernels.ts";
 import { parseSpec, specToken } from "../model/layers/spec.ts";
 import type { InitName } from "../model/initializers.ts";
-import type { AugmentName } from "../data/augment.ts";
-import type { OptimizerName } from "../model/optimizers.ts";
-import type { Schedule } from "./schedules.ts";
+import type { TrainingSettings } from "./settings.ts";
 
-/** A training recipe. */
-export interface Preset {
+/**
+ * A training recipe: an architecture plus the training settings it was
+ * measured with (any not given take their defaults).
+ */
+export interface Preset extends Partial<TrainingSettings> {
   /** One line for help texts. */
   description: string;
   /** Layer spec (or `sizes` for a dense stack). */
@@ -22,28 +23,10 @@ export interface Preset {
   sizes?: readonly number[];
   /** Hidden activation of a `sizes` network. */
   activation?: ActivationName;
-  /** Update rule. */
-  optimizer: OptimizerName;
-  /** Learning rate. */
-  learningRate: number;
-  /** Learning-rate schedule. */
-  schedule: Schedule;
-  /** Passes over the training set. */
-  epochs: number;
-  /** Samples per update. */
-  batchSize: number;
   /** Weight initialization. Default `"he"`. */
   init?: InitName;
-  /** Momentum coefficient (`momentum`, `nesterov`). Default 0.9. */
-  momentum?: number;
-  /** Weight decay (L2; decoupled for `adamw`). */
-  weightDecay?: number;
   /** Standardize pixels with the training set's mean and std. Default `false`. */
   standardize?: boolean;
-  /** Fraction of the training set held out for validation (the original projects' dev split). */
-  validationSplit?: number;
-  /** Augmentation applied to every batch. */
-  augment?: AugmentName;
   /** What the recipe's source reported, for the README table. */
   reported?: string;
 }

@@ -9,6 +9,7 @@ import type { Network } from "../model/network.ts";
 import type { Optimizer, OptimizerName } from "../model/optimizers.ts";
 import type { Dropout } from "../model/layers/dropout.ts";
 import type { EarlyStopping } from "./early_stop.ts";
+import type { TrainingSettings } from "./settings.ts";
 
 /** Metrics of one finished epoch. */
 export interface EpochMetrics {
@@ -51,6 +52,8 @@ export interface TrainingState {
   early: { best: number; wait: number; epoch: number; params?: Float32Array; state?: Float32Array };
   /** Metrics of the epochs so far. */
   history: EpochMetrics[];
+  /** The run's settings (`fit` fills them in; checkpoints store them). */
+  settings?: TrainingSettings;
 }
 
 /** The state a run starts from: fresh, or `resume` applied to the optimizer and layers. */

@@ -54,7 +54,7 @@ function labelOf(cell: GridCell): string {
  * @returns An RGB image.
  * @example
  * ```ts
- * import { drawGrid } from "jsr:@x/mnist-dnn";
+ * import { drawGrid } from "jsr:@x/mnist-dnn/view";
  * const cells = [{ pixels: new Uint8Array(784), predicted: 3, label: 5 }];
  * const image = drawGrid(cells, 28, 28, 1);
  * console.log(image.width, image.channels); // 92 3
@@ -122,7 +122,7 @@ export function drawGrid(
  * @returns Text with ANSI colour codes, ending in a newline.
  * @example
  * ```ts
- * import { gridText } from "jsr:@x/mnist-dnn";
+ * import { gridText } from "jsr:@x/mnist-dnn/view";
  * const text = gridText([{ pixels: new Uint8Array(4), predicted: 1 }], 2, 2, 1);
  * console.log(text.includes("▀")); // true
  * ```

@@ -65,7 +65,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * @throws {RangeError} If the data length does not match the size.
  * @example A 2x1 grey image round trip
  * ```ts
- * import { decodePng, encodePng } from "jsr:@x/mnist-dnn";
+ * import { decodePng, encodePng } from "jsr:@x/mnist-dnn/view";
  * const png = await encodePng({ width: 2, height: 1, channels: 1, data: Uint8Array.of(0, 255) });
  * console.log((await decodePng(png, "x.png")).data); // Uint8Array(2) [ 0, 255 ]
  * ```
@@ -116,7 +116,7 @@ function paeth(a: number, b: number, c: number): number {
  * @throws {ImageFormatError} If the file is not a PNG, is corrupt, interlaced or too large.
  * @example See {@link encodePng}.
  * ```ts ignore
- * import { decodePng } from "jsr:@x/mnist-dnn";
+ * import { decodePng } from "jsr:@x/mnist-dnn/view";
  * ```
  */
 export async function decodePng(
@@ -226,7 +226,7 @@ export async function decodePng(
  * @throws {ImageFormatError} If the file is not a valid PGM.
  * @example
  * ```ts
- * import { decodePgm } from "jsr:@x/mnist-dnn";
+ * import { decodePgm } from "jsr:@x/mnist-dnn/view";
  * const pgm = new TextEncoder().encode("P2 2 1 255 0 128");
  * console.log(decodePgm(pgm, "x.pgm").data); // Uint8Array(2) [ 0, 128 ]
  * ```

@@ -140,7 +140,7 @@ function heatMap(confusion: number[][]): string {
  * @returns The HTML text.
  * @example
  * ```ts
- * import { renderReport } from "jsr:@x/mnist-dnn";
+ * import { renderReport } from "jsr:@x/mnist-dnn/view";
  * const html = renderReport({ title: "t", settings: { backend: "ts" }, mistakes: [],
  *   evaluation: { accuracy: 0.5, loss: 1, confusion: [[1, 1], [0, 2]] } });
  * console.log(html.startsWith("<!doctype html>"), html.includes("<svg")); // true true
@@ -229,7 +229,7 @@ ${heatMap(evaluation.confusion)}
  * @returns The evaluation and the mistakes, most confident first.
  * @example
  * ```ts ignore
- * import { reportTestSet, renderReport } from "jsr:@x/mnist-dnn";
+ * import { reportTestSet, renderReport } from "jsr:@x/mnist-dnn/view";
  * const { evaluation, mistakes } = await reportTestSet(net, test);
  * ```
  */

@@ -52,7 +52,7 @@ export interface Conv2dOptions {
  * @throws {RangeError} If the window does not fit.
  * @example
  * ```ts
- * import { convGeometry } from "jsr:@x/mnist-dnn";
+ * import { convGeometry } from "jsr:@x/mnist-dnn/layers";
  * console.log(convGeometry(1, [28, 28, 1], 5, 1, 2)); // Int32Array(9) [ 1, 28, 28, 1, 5, 1, 2, 28, 28 ]
  * ```
  */

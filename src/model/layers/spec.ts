@@ -59,7 +59,7 @@ const USAGE = "dense(units), conv(filters,size[,stride=S][,pad=P]), maxpool(size
  * @throws {SpecError} Naming the first bad token and what was expected.
  * @example
  * ```ts
- * import { parseSpec } from "jsr:@x/mnist-dnn";
+ * import { parseSpec } from "jsr:@x/mnist-dnn/layers";
  * console.log(parseSpec("dense(64) relu dense(10)").length); // 3
  * ```
  */
@@ -162,7 +162,7 @@ function parseToken(token: string, index: number): LayerSpec {
  * @throws {SpecError} If a layer does not fit its input.
  * @example
  * ```ts
- * import { buildLayers, parseSpec } from "jsr:@x/mnist-dnn";
+ * import { buildLayers, parseSpec } from "jsr:@x/mnist-dnn/layers";
  * import { createTsKernels } from "jsr:@x/mnist-dnn/kernels";
  * const layers = buildLayers(parseSpec("conv(8,3) relu maxpool(2) flatten dense(10)"), [28, 28, 1], createTsKernels(), 1);
  * console.log(layers.map((l) => l.outputShape.join("x")).join(" ")); // 26x26x8 13x13x8 1352 10
@@ -261,7 +261,7 @@ export function specToken(t: LayerSpec): string {
  * @returns The spec string.
  * @example
  * ```ts
- * import { mlpSpec } from "jsr:@x/mnist-dnn";
+ * import { mlpSpec } from "jsr:@x/mnist-dnn/layers";
  * console.log(mlpSpec([784, 128, 10], "relu")); // dense(128) relu dense(10)
  * ```
  */
