@@ -1,23 +1,12 @@
 // The library's own functions: ABI version, alignment, the instruction-set
 // table the GEMM dispatches through, the CPU count and the worker-pool size
-// (threads.c runs the pool), and the wasm module's allocator.
-#if !defined(__wasm__) && !defined(_WIN32)
-// sysconf's _SC_NPROCESSORS_ONLN (an extension) on glibc and macOS.
-#define _DEFAULT_SOURCE
-#define _DARWIN_C_SOURCE
-#endif
+// (threads.c runs the pool and counts the CPUs), and the wasm module's allocator.
 #include "gemm_internal.h"
 #include "kernels.h"
 #include "threads.h"
 
 #include <stdint.h>
 #include <stdlib.h>
-
-#if defined(_WIN32)
-#include <windows.h>
-#elif !defined(__wasm__)
-#include <unistd.h>
-#endif
 
 MND_API int32_t mnd_abi_version(void) { return MND_ABI_VERSION; }
 
@@ -105,18 +94,7 @@ MND_API int32_t mnd_force_isa(int32_t isa) {
 
 // ---- threads -------------------------------------------------------------------
 
-MND_API int32_t mnd_cpu_count(void) {
-#if defined(__wasm__)
-  return 1;
-#elif defined(_WIN32)
-  SYSTEM_INFO info;
-  GetSystemInfo(&info);
-  return (int32_t)info.dwNumberOfProcessors;
-#else
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int32_t)n : 1;
-#endif
-}
+MND_API int32_t mnd_cpu_count(void) { return mnd_pool_cpu_count(); }
 
 MND_API int32_t mnd_set_threads(int32_t threads) {
   return mnd_pool_resize(threads);

@@ -18,6 +18,7 @@
 void mnd_lock(void) {}
 void mnd_unlock(void) {}
 int32_t mnd_pool_threads(void) { return 1; }
+int32_t mnd_pool_cpu_count(void) { return 1; }
 int32_t mnd_pool_resize(int32_t threads) { return (void)threads, 1; }
 int32_t mnd_pool_size(void) { return 1; }
 int32_t mnd_pool_solo_count(void) { return 0; }
@@ -27,13 +28,13 @@ void mnd_pool_run(mnd_task_fn fn, void *ctx, int32_t tasks) {
 }
 #else
 #ifndef _WIN32
-// clock_gettime and sched_yield under -std=c11.
+// clock_gettime and sched_yield under -std=c11, and sysconf's
+// _SC_NPROCESSORS_ONLN (an extension) on glibc and macOS.
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 #endif
 #include "threads.h"
-#include "kernels.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -209,6 +210,17 @@ __attribute__((destructor)) static void pool_shutdown(void) {
   pool.size = 0;
 }
 
+int32_t mnd_pool_cpu_count(void) {
+#ifdef _WIN32
+  SYSTEM_INFO info;
+  GetSystemInfo(&info);
+  return (int32_t)info.dwNumberOfProcessors;
+#else
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int32_t)n : 1;
+#endif
+}
+
 static int32_t set_threads(int32_t threads) {
   static int initialized = 0;
   if (!initialized) {
@@ -251,7 +263,7 @@ int32_t mnd_pool_resize(int32_t threads) {
 // Called with the lock held (by the GEMM) or from mnd_pool_size below.
 static int32_t threads_locked(void) {
   if (pool.size == 0)
-    set_threads(mnd_cpu_count());
+    set_threads(mnd_pool_cpu_count());
   return pool.size;
 }
 

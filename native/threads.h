@@ -21,6 +21,8 @@ void mnd_unlock(void);
 // Pool size, for callers that hold the lock (mnd_pool_size takes it).
 int32_t mnd_pool_threads(void);
 
+// Logical CPUs available to this process (the pool's default size).
+int32_t mnd_pool_cpu_count(void);
 // Sets the pool size (1 = no workers, clamped to 1..MND_MAX_THREADS); takes
 // the lock; returns the size now in use.
 int32_t mnd_pool_resize(int32_t threads);
