@@ -21,23 +21,23 @@ export interface PrebuiltFile {
 export const PREBUILT: Readonly<Record<string, PrebuiltFile>> = {
   "darwin-aarch64": {
     path: "darwin-aarch64/libmnist_dnn.dylib",
-    sha256: "1b9f3859d9f5d32248fc318f8cf40bce192bb0ab052bf1f9fcbb672d720e3bae",
+    sha256: "e2932aca8650644d5d49eac477991b90263e219a6baed7513a54da798876e455",
   },
   "darwin-x86_64": {
     path: "darwin-x86_64/libmnist_dnn.dylib",
-    sha256: "9ba04d59b059973b7d2eb8fec007fc3dccadfae9280919eb5adcff1a9cae153b",
+    sha256: "bc6fc185807d71c311cfe4132a3bcee4bb47ed4e1b3c5018c3ce258a58109d65",
   },
   "linux-aarch64": {
     path: "linux-aarch64/libmnist_dnn.so",
-    sha256: "86870cd0fb51c91b8ac9a939d2ec356d25f600d48f1361de3cf6e019f4a84511",
+    sha256: "08c8d226ffe3a8b85ef37a3c7fdf37c5eadd791b1d84a3fad46e7ae7b9bf5d8f",
   },
   "linux-x86_64": {
     path: "linux-x86_64/libmnist_dnn.so",
-    sha256: "2b6078be10a81a811a3491cae555299899f99fcb4aa30ddb5a6b341fa94193c7",
+    sha256: "5e975d7287c7001487fa5277a1be58adbe8e08e38c930120d29705ff0bbd7b78",
   },
   "windows-x86_64": {
     path: "windows-x86_64/mnist_dnn.dll",
-    sha256: "1c1acfd9048b425038293922ca154a02841237f4247a18814d0c9b8f085ef9e0",
+    sha256: "940cb97fb1fe039e8d87167769a8d63e0a5498ac095ea113e711e0cd26e45f68",
   },
 };
 // ---- end of generated table
