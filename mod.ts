@@ -86,6 +86,7 @@ export { type Dataset } from "./src/data/dataset.ts";
 export {
   loadMnist,
   type LoadMnistOptions,
+  loadMnistTest,
   type Mnist,
   MnistNotFoundError,
 } from "./src/data/mnist.ts";

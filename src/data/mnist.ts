@@ -287,7 +287,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
  * @throws {MnistNotFoundError} Listing each source tried and why it failed.
  * @example
  * ```ts ignore
- * import { loadMnistTest } from "jsr:@x/mnist-dnn/data";
+ * import { loadMnistTest } from "jsr:@x/mnist-dnn";
  * const { test } = await loadMnistTest();
  * console.log(test.count); // 10000
  * ```
