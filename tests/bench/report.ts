@@ -1,6 +1,7 @@
 // `deno task bench` report: GEMM GFLOP/s (TS, native 1 and 2 threads, and
 // OpenBLAS through the same FFI when libopenblas is installed, with our /
-// OpenBLAS ratios), epoch seconds of 784-128-64-10 ReLU SGD, and the epoch
+// OpenBLAS ratios), epoch seconds of 784-128-64-10 ReLU SGD, where a small
+// CNN's epoch goes kernel by kernel (against its FLOP floor), and the epoch
 // of the `--preset cnn` network next to PyTorch's (tests/bench/torch_cnn.py,
 // when Debian's python3-torch is installed), as tables. Timings are
 // best-of-runs wall clock; compare ratios, not absolute times.
@@ -22,6 +23,8 @@ import { fit } from "../../src/train/fit.ts";
 import { PRESETS } from "../../src/train/presets.ts";
 import { openNativeLibrary } from "../../src/ffi/load.ts";
 import { loadWasmKernels } from "../../src/kernels/wasm_kernels.ts";
+import { subset } from "../../src/data/dataset.ts";
+import { timedKernels, trainingFlops } from "./_kernel_profile.ts";
 
 /** How often the native pool has fallen back to the calling thread (busy machine). */
 function soloSpells(): number {
@@ -400,6 +403,51 @@ if (native) {
   console.log(
     `\nThe pool ran jobs on the calling thread alone ${soloSpells() - spellsBefore} times.`,
   );
+} else {
+  console.log("(native library not built: skipped)");
+}
+
+// Where a small CNN's epoch goes, kernel by kernel (the passes around the
+// GEMM are what separates a convolution network from its FLOP floor).
+const SMALL_CNN = "conv(16,3,pad=1) batchnorm relu maxpool(2) conv(32,3,pad=1) batchnorm relu " +
+  "maxpool(2) flatten dense(10)";
+console.log(
+  `\n## Where the epoch goes: ${SMALL_CNN}, Adam, batch 128, native 2 threads\n`,
+);
+if (native) {
+  const { kernels: timed, times } = timedKernels(loadNativeKernels(2).kernels!);
+  const net = Network.fromSpec(SMALL_CNN, { seed: 1, backend: timed });
+  const images = 12800, scale = train.count / images;
+  const part = subset(train, Array.from({ length: images }, (_, i) => i));
+  const h = await fit(net, part, {
+    epochs: 1,
+    optimizer: "adam",
+    learningRate: 5e-3,
+    batchSize: 128,
+  });
+  const seconds = h.epochs[0].seconds * scale;
+  const profile = [...times].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms * scale >= 5);
+  table(
+    ["kernel", `seconds per ${train.count} images`, "share"],
+    profile.map((
+      [op, ms],
+    ) => [op, fmt(ms * scale / 1000, 3), `${(ms * scale / 10 / seconds).toFixed(1)}%`]),
+  );
+  const flops = trainingFlops(net) * train.count;
+  const floorText = blas
+    ? await (async () => {
+      blas.setThreads(2);
+      const rate = await gflops(blas.gemm, [false, false, 2048, 2048, 2048]);
+      const floor = flops / (rate * 1e9);
+      return `at OpenBLAS's 2048^3 2-thread ${rate.toFixed(1)} GFLOP/s = ${floor.toFixed(2)} s: ` +
+        `${(seconds / floor).toFixed(2)}x the floor`;
+    })()
+    : "(the floor needs OpenBLAS)";
+  console.log(
+    `\nEpoch ${seconds.toFixed(2)} s (${images} images scaled to ${train.count}); ` +
+      `${(flops / 1e9).toFixed(0)} GFLOP of direct convolution and dense products ${floorText}.`,
+  );
+  net.dispose();
 } else {
   console.log("(native library not built: skipped)");
 }
