@@ -69,8 +69,10 @@ static const struct {
 static const mnd_ukernel *kernel_for(int32_t isa) {
   int32_t start = 0;
   for (int32_t i = 0; i < ISA_ENTRIES; i++)
-    if (ISA_TABLE[i].kernel->isa == isa)
+    if (ISA_TABLE[i].kernel->isa == isa) {
       start = i;
+      break;
+    }
   for (int32_t i = start; i < ISA_ENTRIES; i++)
     if (ISA_TABLE[i].available())
       return ISA_TABLE[i].kernel;

@@ -15,6 +15,7 @@ import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { renderReport, reportTestSet } from "../view/report.ts";
 import { writeFileAtomic } from "../_atomic.ts";
 import {
+  applyFlags,
   type DataSource,
   legacySettings,
   settingsFromFlags,
@@ -115,11 +116,10 @@ export function train(args: string[], io: Io): Promise<number> {
       const checkpoint = await loadCheckpoint(values.resume, { backend, threads });
       ({ network, state: resume } = checkpoint);
       // Checkpoints from before the settings were stored typed hold the old flat record.
-      settings = resume.settings ?? legacySettings(checkpoint.extra);
-      const epochs = (values as Record<string, unknown>).epochs;
-      if (epochs !== undefined) {
-        settings = { ...settings, epochs: intOption("epochs", `${epochs}`) };
-      }
+      // The only training flag --resume takes is --epochs (the rest are stray above).
+      const overrides: Partial<TrainingSettings> = {};
+      applyFlags(overrides, values);
+      settings = { ...(resume.settings ?? legacySettings(checkpoint.extra)), ...overrides };
       source = sourceFromFlags(checkpoint.extra);
       data = await loadTrainingData(source);
       model = network.spec;

@@ -21,23 +21,23 @@ export interface PrebuiltFile {
 export const PREBUILT: Readonly<Record<string, PrebuiltFile>> = {
   "darwin-aarch64": {
     path: "darwin-aarch64/libmnist_dnn.dylib",
-    sha256: "e2932aca8650644d5d49eac477991b90263e219a6baed7513a54da798876e455",
+    sha256: "4fe0c0da2e75163ed77250c8ed3bc4dbe0b7f54b8f59263cfdb8444444f8ef9b",
   },
   "darwin-x86_64": {
     path: "darwin-x86_64/libmnist_dnn.dylib",
-    sha256: "bc6fc185807d71c311cfe4132a3bcee4bb47ed4e1b3c5018c3ce258a58109d65",
+    sha256: "b39e2d57e2720db2df3ab03c30923017a410dc3bbacd3e5ed99a6625a5b8ee2d",
   },
   "linux-aarch64": {
     path: "linux-aarch64/libmnist_dnn.so",
-    sha256: "08c8d226ffe3a8b85ef37a3c7fdf37c5eadd791b1d84a3fad46e7ae7b9bf5d8f",
+    sha256: "38763539d9935712c53f6b3f82b9728808f31855fa3109f03e5a50783f1fcd95",
   },
   "linux-x86_64": {
     path: "linux-x86_64/libmnist_dnn.so",
-    sha256: "5e975d7287c7001487fa5277a1be58adbe8e08e38c930120d29705ff0bbd7b78",
+    sha256: "6d042044e1d39834eaa270d7a3daf5d359007af7820471f64d0d4f675cbaf66d",
   },
   "windows-x86_64": {
     path: "windows-x86_64/mnist_dnn.dll",
-    sha256: "940cb97fb1fe039e8d87167769a8d63e0a5498ac095ea113e711e0cd26e45f68",
+    sha256: "e492156da31a5539ab80709e0b6f864aeeb5b78b2487942327777e205d0b9c2d",
   },
 };
 // ---- end of generated table

@@ -169,15 +169,26 @@ interface Run {
   decays: boolean;
 }
 
-/** Neighbouring tensors merged into runs of equal `decays`; no tensors: one run that decays. */
-function runsOf(tensors: readonly ParameterTensor[] | undefined, length: number): Run[] {
+/**
+ * The stretches of the arena a step visits: one per tensor (`merge` off,
+ * LAMB's per-tensor rule), or neighbouring tensors merged while their
+ * decay agrees (one run for the whole arena when every tensor decays
+ * alike). Without tensors the arena is one tensor that decays.
+ */
+function runsOf(
+  tensors: readonly ParameterTensor[] | undefined,
+  length: number,
+  all: boolean,
+  merge: boolean,
+): Run[] {
   const runs: Run[] = [];
-  for (const { offset, length, decays } of tensors ?? []) {
+  for (const t of tensors ?? [{ name: "params", offset: 0, length, decays: true }]) {
+    const run = { from: t.offset, to: t.offset + t.length, decays: all || t.decays };
     const last = runs.at(-1);
-    if (last && last.decays === decays) last.to = offset + length;
-    else runs.push({ from: offset, to: offset + length, decays });
+    if (merge && last && last.decays === run.decays) last.to = run.to;
+    else runs.push(run);
   }
-  return runs.length ? runs : [{ from: 0, to: length, decays: true }];
+  return runs;
 }
 
 /** The kernel calls of one element-wise step over a stretch of the arena. */
@@ -254,6 +265,12 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     scratch = undefined;
   };
   let restored: { steps: number; arrays: readonly Float32Array[] } | undefined;
+  // Weight decay falls on every parameter alike unless it skips some of them.
+  const all = decay === "all" || weightDecay === 0;
+  let plan: { tensors?: readonly ParameterTensor[]; length: number; runs: Run[] } = {
+    length: -1,
+    runs: [],
+  };
   const adamFactors = (lr: number): [lrT: number, epsT: number] => {
     const root = Math.sqrt(1 - beta2 ** steps);
     return [(lr * root) / (1 - beta1 ** steps), epsilon * root];
@@ -307,12 +324,16 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     weightDecay,
     decay,
     fold(): SgdFold | undefined {
-      if (type !== "sgd" || (decay !== "all" && weightDecay !== 0)) return undefined;
+      if (type !== "sgd" || !all) return undefined;
       return { alpha: -this.learningRate, beta: 1 - this.learningRate * weightDecay };
     },
     step(kernels, params, grads, tensors): void {
       const n = params.length;
-      if (tensors) checkCover(tensors, n);
+      if (plan.tensors !== tensors || plan.length !== n) {
+        // Checked and planned once per layout (a network passes the same frozen list every step).
+        if (tensors) checkCover(tensors, n);
+        plan = { tensors, length: n, runs: runsOf(tensors, n, all, type !== "lamb") };
+      }
       if (restored || arrays.length !== slots || (slots > 0 && arrays[0].length !== n)) {
         // Allocated by the backend (aligned for native); restored state is copied in.
         freeArrays();
@@ -322,28 +343,21 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
           if (restored) array.set(restored.arrays[i]);
           return array;
         });
+        if (type === "lamb") scratch = kernels.allocate(n);
         steps = restored?.steps ?? 0;
         restored = undefined;
       }
       steps++;
-      const lr = this.learningRate, all = decay === "all" || weightDecay === 0;
-      const view = (a: Float32Array, from: number, to: number): Float32Array =>
-        from === 0 && to === n ? a : a.subarray(from, to);
-      if (type === "lamb") {
-        if (!scratch) scratch = kernels.allocate(n);
-        for (const t of tensors ?? [{ name: "params", offset: 0, length: n, decays: true }]) {
-          const at = (a: Float32Array): Float32Array => view(a, t.offset, t.offset + t.length);
-          const wd = all || t.decays ? weightDecay : 0;
-          lambTensor(kernels, at(params), at(grads), arrays.map(at), at(scratch), lr, wd);
+      const lr = this.learningRate;
+      for (const { from, to, decays } of plan.runs) {
+        const at = (a: Float32Array): Float32Array =>
+          from === 0 && to === n ? a : a.subarray(from, to);
+        const wd = decays ? weightDecay : 0;
+        if (type === "lamb") {
+          lambTensor(kernels, at(params), at(grads), arrays.map(at), at(scratch!), lr, wd);
+        } else {
+          UPDATES[type](kernels, at(params), at(grads), arrays.map(at), lr, wd);
         }
-        return;
-      }
-      const update = UPDATES[type];
-      // Element-wise rules: one call over the arena, or one per run of tensors
-      // when weight decay skips some of them.
-      for (const { from, to, decays } of all ? runsOf(undefined, n) : runsOf(tensors, n)) {
-        const at = (a: Float32Array): Float32Array => view(a, from, to);
-        update(kernels, at(params), at(grads), arrays.map(at), lr, decays ? weightDecay : 0);
       }
     },
     get state(): { steps: number; arrays: Float32Array[] } {

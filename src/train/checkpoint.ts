@@ -160,6 +160,15 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
   } catch {
     return fail("its checkpoint metadata is not JSON");
   }
+  if (typeof extra! !== "object" || extra === null || Array.isArray(extra)) {
+    fail("its settings metadata is not a JSON object");
+  }
+  let runSettings: TrainingSettings | undefined;
+  try {
+    if (run !== undefined) runSettings = trainingSettings(run as Partial<TrainingSettings>);
+  } catch (error) {
+    fail(`its training settings are invalid: ${(error as Error).message}`);
+  }
   const tensors = new Map<string, Tensor>(), kept = new Map<string, Tensor>();
   for (const [name, t] of file.tensors) (name.startsWith("layers.") ? kept : tensors).set(name, t);
   const seed = Number.isSafeInteger(json!.seed) ? json!.seed : fail("its seed is missing");
@@ -205,15 +214,6 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
     },
     history: json!.history,
   };
-  if (run !== undefined) {
-    try {
-      state.settings = trainingSettings(run as Partial<TrainingSettings>);
-    } catch (error) {
-      fail(`its training settings are invalid: ${(error as Error).message}`);
-    }
-  }
-  if (typeof extra! !== "object" || extra === null || Array.isArray(extra)) {
-    fail("its settings metadata is not a JSON object");
-  }
+  if (runSettings) state.settings = runSettings;
   return { network, state, extra: extra! };
 }
